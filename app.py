@@ -1,0 +1,78 @@
+"""书记问效: the app factory and the server entry point (`python app.py`)."""
+
+if __name__ == "__main__":
+    # Cooperative I/O must be in place before anything below imports socket or threading.
+    from core.asyncmode import patch_from_environment
+
+    patch_from_environment()
+
+import os  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from flask import Flask, g, redirect, url_for  # noqa: E402
+from flask_wtf.csrf import CSRFProtect  # noqa: E402
+
+from core import migrate  # noqa: E402
+from core.accounts import guard  # noqa: E402
+from core.accounts import views as account_views  # noqa: E402
+from core.accounts.cli import user_cli  # noqa: E402
+from core.config import load_config, read_or_create_secret_key  # noqa: E402
+from core.db import db  # noqa: E402
+from core.health import bp as health_bp  # noqa: E402
+from core.realtime import init_realtime, socketio  # noqa: E402
+from core.web import init_web  # noqa: E402
+from question_bank import views as bank_views  # noqa: E402
+from question_bank.cli import bank_cli  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent
+csrf = CSRFProtect()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings from the environment (overridden by `config`), database at head, routes."""
+    app = Flask(__name__, instance_path=str(ROOT / "instance"),
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.update(load_config(dict(os.environ), app.instance_path))
+    app.config.update(config or {})
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = read_or_create_secret_key(Path(app.instance_path))
+    db.init_app(app)
+    if app.config.get("AUTO_MIGRATE", True):
+        migrate.upgrade(app.extensions["db"].engine)
+    csrf.init_app(app)
+    init_web(app)
+    init_realtime(app)
+    app.before_request(guard.load_current_user)
+    for blueprint in (health_bp, account_views.bp, bank_views.bp):
+        app.register_blueprint(blueprint)
+    app.cli.add_command(user_cli)
+    app.cli.add_command(bank_cli)
+    app.add_url_rule("/", "home", home)
+    return app
+
+
+def home():
+    """Staff land on the bank; everyone else on the login page."""
+    return redirect(url_for("bank.index") if g.get("user") else url_for("accounts.login"))
+
+
+def main() -> None:
+    """Start the server in the configured async mode and print where to reach it and how to log in."""
+    from core.accounts.service import ensure_first_admin
+
+    app = create_app()
+    with app.app_context():
+        password = ensure_first_admin(db.session)
+        db.session.commit()
+    host, port = app.config["HOST"], app.config["PORT"]
+    print(f"书记问效 已启动（{app.config['ASYNC_MODE']}）：http://{host}:{port}/", flush=True)
+    public_url = app.config["PUBLIC_URL"]
+    print(f"手机访问地址（PUBLIC_URL）：{public_url or '未设置：手机无法访问本机回环地址，见 README'}", flush=True)
+    if password:
+        print(f"首次启动：已创建管理员账号 admin，密码 {password}（只显示这一次，请登录后妥善保管）", flush=True)
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Staff accounts: who may log in, and which role each has."""

@@ -1,0 +1,21 @@
+"""Roles and what each may do. Pure: no Flask, no database."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A staff member's role. Admin may do everything; host runs meetings; editor keeps the bank."""
+
+    ADMIN = "admin"
+    HOST = "host"
+    EDITOR = "editor"
+
+
+ROLE_LABELS = {Role.ADMIN: "管理员", Role.HOST: "主持人", Role.EDITOR: "题库编辑"}
+
+
+def allows(role: str, needed: Role) -> bool:
+    """True when `role` may do what `needed` guards; admin implies every other role."""
+    return role == Role.ADMIN or role == needed

@@ -1,0 +1,62 @@
+"""Configuration from the environment, with safe defaults.
+
+Without SECRET_KEY in the environment, a random key is generated once and kept in the instance folder,
+so a restart keeps sessions valid without a secret ever living in the code.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ASYNC_MODES = ("eventlet", "gevent", "threading")
+DEFAULT_ASYNC_MODE = "eventlet"
+SECRET_KEY_FILE = "secret_key"
+
+
+def load_config(environ: dict[str, str], instance_path: str) -> dict[str, Any]:
+    """Build the app's settings from environment variables, falling back to safe defaults."""
+    instance = Path(instance_path)
+    async_mode = environ.get("ASYNC_MODE", DEFAULT_ASYNC_MODE).strip().lower()
+    if async_mode not in ASYNC_MODES:
+        raise ValueError(f"ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {async_mode!r}")
+    host = environ.get("HOST", "127.0.0.1")
+    port = int(environ.get("PORT", "5000"))
+    return {
+        # Empty means "use the key kept in the instance folder" (created on first start by the factory).
+        "SECRET_KEY": environ.get("SECRET_KEY", ""),
+        "DATABASE_URL": environ.get("DATABASE_URL") or default_database_url(instance),
+        "ASYNC_MODE": async_mode,
+        "HOST": host,
+        "PORT": port,
+        "PUBLIC_URL": environ.get("PUBLIC_URL", "").rstrip("/"),
+        "REDIS_URL": environ.get("REDIS_URL", ""),
+        "MAX_CONTENT_LENGTH": int(environ.get("MAX_UPLOAD_BYTES", str(8 * 1024 * 1024))),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": environ.get("SESSION_COOKIE_SECURE", "") == "1",
+    }
+
+
+def default_database_url(instance: Path) -> str:
+    """The embedded default: one SQLite file in the instance folder."""
+    return f"sqlite:///{(instance / 'shuji.sqlite3').as_posix()}"
+
+
+def read_or_create_secret_key(instance: Path) -> str:
+    """Return the key kept in the instance folder, generating it (readable by the owner only) once."""
+    path = instance / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: if two workers start at once, one creates the file and the other reads it.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key

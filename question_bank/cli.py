@@ -1,0 +1,73 @@
+"""`flask --app app bank import|export`: the bank from the command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from core.db import db
+from question_bank.exchange import CommitMode, ImportRefused, commit_import, dry_run, export_bytes
+from question_bank.transfer.reading import FileProblem, Limits
+from question_bank.transfer.report import ImportReport
+
+bank_cli = AppGroup("bank", help="题库导入与导出")
+
+
+@bank_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--commit", "mode", flag_value=CommitMode.ALL.value, help="全部导入（有问题行时拒绝）")
+@click.option("--commit-valid", "mode", flag_value=CommitMode.VALID.value, help="只导入无误的行")
+def import_command(file: Path, mode: str | None) -> None:
+    """检查并导入题库文件（.xlsx / .csv / .json）。默认只检查，不写入。"""
+    limits = Limits(max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+    session = db.new_session()
+    try:
+        report = dry_run(session, file.read_bytes(), file.name, limits)
+        print_report(report)
+        if mode is None:
+            click.echo("（仅检查，未写入。加 --commit 全部导入，或 --commit-valid 只导入无误的行）")
+            sys.exit(1 if report.bad_rows else 0)
+        result = commit_import(session, report, CommitMode(mode))
+        session.commit()
+    except FileProblem as problem:
+        raise click.ClickException(str(problem)) from problem
+    except ImportRefused as refused:
+        session.rollback()
+        click.echo(f"未导入：{refused}", err=True)
+        sys.exit(1)
+    finally:
+        session.close()
+    click.echo(f"已导入 {len(result.created_ids)} 道题；跳过有问题的行 {len(result.skipped_bad)} 行，"
+               f"重复 {len(result.skipped_duplicates)} 行。")
+
+
+def print_report(report: ImportReport) -> None:
+    """The dry-run report as text: counts, then every problem by row and column, then duplicates."""
+    for warning in report.warnings:
+        click.echo(f"提示：{warning}")
+    click.echo(f"共 {len(report.rows)} 行：可导入 {len(report.importable_rows)}，有问题 {len(report.bad_rows)}，"
+               f"重复 {len(report.duplicate_rows)}")
+    for number, column, reason in report.problem_lines():
+        click.echo(f"第{number}行\t{column}\t{reason}")
+    for row in report.duplicate_rows:
+        target = f"已有题目 #{row.duplicate_of_question}" if row.duplicate_of_question else f"第{row.duplicate_of_row}行"
+        click.echo(f"第{row.number}行\t重复\t与{target}相同，将跳过")
+
+
+@bank_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export_command(file: Path) -> None:
+    """导出整个题库；格式由扩展名决定（.xlsx / .csv / .json）。"""
+    session = db.new_session()
+    try:
+        data = export_bytes(session, file.suffix)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        session.close()
+    file.write_bytes(data)
+    click.echo(f"已导出到 {file}（{len(data)} 字节）")

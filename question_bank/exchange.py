@@ -1,0 +1,70 @@
+"""Import and export against the database: dry run, commit (all or only valid rows), export.
+
+A commit stores every importable row in the caller's one transaction, or nothing: the boundary commits
+once after `commit_import` returns and rolls back if it raises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from question_bank import service
+from question_bank.search import BankQuery, all_matching
+from question_bank.transfer.reading import Limits, read_upload
+from question_bank.transfer.report import ImportReport, build_report, mark_existing
+from question_bank.transfer.writing import to_csv, to_json, to_xlsx
+
+EXPORT_WRITERS = {".xlsx": to_xlsx, ".csv": to_csv, ".json": to_json}
+EXPORT_MIMETYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv; charset=utf-8",
+    ".json": "application/json",
+}
+
+
+class CommitMode(StrEnum):
+    """ALL refuses while any row is bad; VALID stores the good rows and lists the rest."""
+
+    ALL = "all"
+    VALID = "valid"
+
+
+class ImportRefused(ValueError):
+    """A commit of all rows was asked for while some rows are bad."""
+
+
+@dataclass
+class ImportResult:
+    """What a commit stored and what it left out."""
+
+    created_ids: list[int]
+    skipped_bad: list[int]
+    skipped_duplicates: list[int]
+
+
+def dry_run(session: Session, data: bytes, filename: str, limits: Limits = Limits()) -> ImportReport:
+    """Read and check an upload without storing anything; raises `FileProblem` for an unusable file."""
+    report = build_report(read_upload(data, filename, limits))
+    wanted = {row.fingerprint for row in report.rows if row.fingerprint}
+    mark_existing(report, service.existing_fingerprints(session, wanted))
+    return report
+
+
+def commit_import(session: Session, report: ImportReport, mode: CommitMode) -> ImportResult:
+    """Store the report's importable rows; duplicates are skipped, bad rows refused or skipped by mode."""
+    bad = [row.number for row in report.bad_rows]
+    if mode is CommitMode.ALL and bad:
+        raise ImportRefused(f"有{len(bad)}行存在问题，不能全部导入。请修正后重新导入，或选择“只导入无误的行”")
+    created = [service.create_question(session, row.draft).id for row in report.importable_rows]
+    return ImportResult(created, bad, [row.number for row in report.duplicate_rows])
+
+
+def export_bytes(session: Session, extension: str, query: BankQuery | None = None) -> bytes:
+    """The questions matching `query` (all when None) as a file of the format named by `extension`."""
+    writer = EXPORT_WRITERS.get(extension.lower())
+    if writer is None:
+        raise ValueError(f"不支持导出为“{extension}”，请使用 .xlsx、.csv 或 .json")
+    return writer([question.to_draft() for question in all_matching(session, query or BankQuery())])

@@ -1,0 +1,101 @@
+"""Finding questions: substring search that works for two-character Chinese words, filters and paging.
+
+Full-text tokenisers split Chinese into unpredictable words and miss short queries such as 党章, so the
+search scans a width- and case-folded copy of stem, options and explanation (`Question.search_text`) with
+LIKE on both SQLite and PostgreSQL. Every white-space separated term must match.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from question_bank.kinds import QuestionType
+from question_bank.models import Category, Question, QuestionUsage, Tag
+from question_bank.textnorm import search_terms
+
+SORTS = {
+    "updated": Question.updated_at.desc(),
+    "created": Question.created_at.desc(),
+    "id": Question.id.asc(),
+    "difficulty": Question.difficulty.asc(),
+    "type": Question.type.asc(),
+}
+
+
+@dataclass(frozen=True)
+class BankQuery:
+    """What to look for. Empty fields do not filter."""
+
+    text: str = ""
+    types: frozenset[QuestionType] = frozenset()
+    category: str = ""
+    tag: str = ""
+    min_difficulty: int = 1
+    max_difficulty: int = 5
+    status: str = "all"  # all | enabled | disabled
+    never_used: bool = False
+    sort: str = "updated"
+
+
+@dataclass
+class Page:
+    """One page of results."""
+
+    items: list[Question]
+    total: int
+    page: int
+    per_page: int
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = max(1, math.ceil(self.total / self.per_page))
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filtered(query: BankQuery) -> Select:
+    """The SELECT for every question matching the query (no ordering, no paging)."""
+    statement = select(Question)
+    for term in search_terms(query.text):
+        statement = statement.where(Question.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
+    if query.types:
+        statement = statement.where(Question.type.in_([t.value for t in query.types]))
+    if query.category:
+        path = query.category.strip("/")
+        statement = statement.join(Category, Question.category_id == Category.id).where(
+            or_(Category.path == path, Category.path.like(_escape_like(path) + "/%", escape="\\"))
+        )
+    if query.tag:
+        statement = statement.where(Question.tags.any(Tag.name == query.tag))
+    if (query.min_difficulty, query.max_difficulty) != (1, 5):
+        statement = statement.where(Question.difficulty.between(query.min_difficulty, query.max_difficulty))
+    if query.status in ("enabled", "disabled"):
+        statement = statement.where(Question.enabled.is_(query.status == "enabled"))
+    if query.never_used:
+        statement = statement.where(~exists().where(QuestionUsage.question_id == Question.id))
+    return statement
+
+
+def search(session: Session, query: BankQuery, page: int = 1, per_page: int = 20) -> Page:
+    """One page of matching questions, in the query's sort order (ties broken by id)."""
+    statement = filtered(query)
+    total = session.scalar(select(func.count()).select_from(statement.subquery()))
+    page = max(1, page)
+    ordered = statement.order_by(SORTS.get(query.sort, SORTS["updated"]), Question.id.desc())
+    items = session.scalars(
+        ordered.options(selectinload(Question.category), selectinload(Question.tags))
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(list(items), total or 0, page, per_page)
+
+
+def all_matching(session: Session, query: BankQuery) -> list[Question]:
+    """Every matching question, oldest first (for export)."""
+    statement = filtered(query).order_by(Question.id)
+    return list(session.scalars(statement.options(selectinload(Question.category), selectinload(Question.tags))))

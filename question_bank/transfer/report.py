@@ -1,0 +1,147 @@
+"""The dry-run report: every row parsed and validated, problems by row and column, duplicates flagged. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from question_bank.kinds import TYPE_ALIASES, QuestionType
+from question_bank.rules import QuestionDraft, validate
+from question_bank.textnorm import fingerprint
+from question_bank.transfer.cells import CellError, CellProblem, parse_answer, parse_difficulty, parse_row
+from question_bank.transfer.columns import column_for
+from question_bank.transfer.reading import JsonRecords, Table
+
+
+@dataclass
+class RowReport:
+    """One row's outcome: a valid draft, or its problems; and whether it repeats a question."""
+
+    number: int
+    draft: QuestionDraft | None
+    problems: list[CellProblem] = field(default_factory=list)
+    fingerprint: str | None = None
+    duplicate_of_question: int | None = None
+    duplicate_of_row: int | None = None
+
+    @property
+    def is_bad(self) -> bool:
+        """The row cannot be imported as it stands."""
+        return bool(self.problems)
+
+    @property
+    def is_duplicate(self) -> bool:
+        """The row repeats a stored question or an earlier row; commit skips it."""
+        return self.duplicate_of_question is not None or self.duplicate_of_row is not None
+
+    @property
+    def is_importable(self) -> bool:
+        """A commit would store this row."""
+        return not self.is_bad and not self.is_duplicate
+
+
+@dataclass
+class ImportReport:
+    """What an import would do, before anything is stored."""
+
+    kind: str
+    rows: list[RowReport]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def bad_rows(self) -> list[RowReport]:
+        """Rows with problems."""
+        return [row for row in self.rows if row.is_bad]
+
+    @property
+    def duplicate_rows(self) -> list[RowReport]:
+        """Valid rows that repeat a stored question or an earlier row."""
+        return [row for row in self.rows if not row.is_bad and row.is_duplicate]
+
+    @property
+    def importable_rows(self) -> list[RowReport]:
+        """Rows a commit would store."""
+        return [row for row in self.rows if row.is_importable]
+
+    def problem_lines(self) -> list[tuple[int, str, str]]:
+        """(row, column, reason) for every problem, in row order."""
+        return [(row.number, p.column, p.reason) for row in self.bad_rows for p in row.problems]
+
+
+def build_report(source: Table | JsonRecords) -> ImportReport:
+    """Parse and validate every row, and flag rows that repeat an earlier row of the same file."""
+    if isinstance(source, JsonRecords):
+        rows = [check_row(number, *parse_record(record)) for number, record in source.records]
+    else:
+        rows = [check_row(number, *parse_row(cells)) for number, cells in source.rows]
+    first_row_of: dict[str, int] = {}
+    for row in rows:
+        if row.fingerprint is None:
+            continue
+        if row.fingerprint in first_row_of:
+            row.duplicate_of_row = first_row_of[row.fingerprint]
+        else:
+            first_row_of[row.fingerprint] = row.number
+    return ImportReport(kind=source.kind, rows=rows, warnings=list(source.warnings))
+
+
+def mark_existing(report: ImportReport, existing: dict[str, int]) -> None:
+    """Flag rows whose fingerprint belongs to a stored question (fingerprint → question id)."""
+    for row in report.rows:
+        if row.fingerprint in existing:
+            row.duplicate_of_question = existing[row.fingerprint]
+
+
+def check_row(number: int, draft: QuestionDraft | None, problems: list[CellProblem]) -> RowReport:
+    """Validate a parsed row and compute its duplicate fingerprint."""
+    if draft is None:
+        return RowReport(number, None, problems)
+    errors = validate(draft)
+    if errors:
+        return RowReport(number, None, [CellProblem(column_for(e.field, e.index), e.message) for e in errors])
+    return RowReport(number, draft, fingerprint=fingerprint(draft.type.value, draft.stem, draft.options))
+
+
+def parse_record(record: Any) -> tuple[QuestionDraft | None, list[CellProblem]]:
+    """Read one question object of a JSON file (as written by export) into a draft."""
+    if not isinstance(record, dict):
+        return None, [CellProblem("题目", "应为一个对象（{…}）")]
+    try:
+        qtype = _json_type(record.get("type"))
+        answer = record.get("answer")
+        if isinstance(answer, str):  # the spreadsheet spelling is accepted in JSON too
+            answer = parse_answer(qtype, answer)
+        difficulty = record.get("difficulty", 3)
+        if not isinstance(difficulty, int) or isinstance(difficulty, bool):
+            difficulty = parse_difficulty(str(difficulty))
+        draft = QuestionDraft(
+            type=qtype, stem=_text(record, "stem", "题干"), options=_text_list(record, "options", "选项"),
+            answer=answer, explanation=_text(record, "explanation", "解析"), difficulty=difficulty,
+            category=_text(record, "category", "分类"), tags=_text_list(record, "tags", "标签"),
+            source=_text(record, "source", "出处"), enabled=record.get("enabled", True) is not False,
+        )
+    except CellError as error:
+        return None, [error.problem]
+    return draft, []
+
+
+def _json_type(value: Any) -> QuestionType:
+    if isinstance(value, str) and value in QuestionType._value2member_map_:
+        return QuestionType(value)
+    if isinstance(value, str) and value in TYPE_ALIASES:
+        return TYPE_ALIASES[value]
+    raise CellError("题型", f"无法识别的题型“{value}”")
+
+
+def _text(record: dict, key: str, column: str) -> str:
+    value = record.get(key, "")
+    if not isinstance(value, str):
+        raise CellError(column, "应为文本")
+    return value.strip()
+
+
+def _text_list(record: dict, key: str, column: str) -> list[str]:
+    value = record.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise CellError(column, "应为文本列表")
+    return [item.strip() for item in value]
