@@ -54,7 +54,8 @@ def print_report(report: ImportReport) -> None:
     for number, column, reason in report.problem_lines():
         click.echo(f"第{number}行\t{column}\t{reason}")
     for row in report.duplicate_rows:
-        target = f"已有题目 #{row.duplicate_of_question}" if row.duplicate_of_question else f"第{row.duplicate_of_row}行"
+        question = row.duplicate_of_question
+        target = f"已有题目 #{question}" if question else f"第{row.duplicate_of_row}行"
         click.echo(f"第{row.number}行\t重复\t与{target}相同，将跳过")
 
 

@@ -45,9 +45,9 @@ class ImportResult:
     skipped_duplicates: list[int]
 
 
-def dry_run(session: Session, data: bytes, filename: str, limits: Limits = Limits()) -> ImportReport:
+def dry_run(session: Session, data: bytes, filename: str, limits: Limits | None = None) -> ImportReport:
     """Read and check an upload without storing anything; raises `FileProblem` for an unusable file."""
-    report = build_report(read_upload(data, filename, limits))
+    report = build_report(read_upload(data, filename, limits or Limits()))
     wanted = {row.fingerprint for row in report.rows if row.fingerprint}
     mark_existing(report, service.existing_fingerprints(session, wanted))
     return report

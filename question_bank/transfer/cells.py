@@ -12,8 +12,14 @@ import unicodedata
 from dataclasses import dataclass
 
 from question_bank.kinds import (
-    DEFAULT_DIFFICULTY, DIFFICULTY_ALIASES, FALSE_WORDS, OPTION_LETTERS, TRUE_WORDS, TYPE_ALIASES,
-    TYPE_LABELS, QuestionType,
+    DEFAULT_DIFFICULTY,
+    DIFFICULTY_ALIASES,
+    FALSE_WORDS,
+    OPTION_LETTERS,
+    TRUE_WORDS,
+    TYPE_ALIASES,
+    TYPE_LABELS,
+    QuestionType,
 )
 from question_bank.rules import QuestionDraft
 from question_bank.textnorm import clean_cell

@@ -58,9 +58,10 @@ class JsonRecords:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_upload(data: bytes, filename: str, limits: Limits = Limits()) -> Table | JsonRecords:
+def read_upload(data: bytes, filename: str, limits: Limits | None = None) -> Table | JsonRecords:
     """Decide the file's format from its content and extension and read it."""
     extension = PurePath(filename or "").suffix.lower()
+    limits = limits or Limits()
     if not data:
         raise FileProblem("文件是空的")
     if len(data) > limits.max_bytes:

@@ -69,5 +69,6 @@ def test_row_defaults_and_status():
 def test_format_row_then_parse_row_is_lossless():
     original = QuestionDraft(type=QuestionType.ESSAY, stem="什么是“四种形态”？",
                              answer=[{"point": "第一种形态", "weight": 2}], explanation="解析", difficulty=4,
-                             category="党章党规/纪律处分条例", tags=["四种形态"], source="《条例》第五条", enabled=False)
+                             category="党章党规/纪律处分条例", tags=["四种形态"], source="《条例》第五条",
+                             enabled=False)
     assert parse_row(format_row(original)) == (original, [])

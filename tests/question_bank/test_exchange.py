@@ -51,7 +51,8 @@ def test_commit_valid_stores_the_good_rows_and_lists_the_rest(session):
     assert result.skipped_bad == [3, 7] and len(result.created_ids) == 4
     stored = {q.question_type: q for q in session.scalars(select(Question))}
     assert stored[QuestionType.SINGLE].category.path == "党章党规/党章"
-    assert stored[QuestionType.SINGLE].difficulty == 1 and [t.name for t in stored[QuestionType.SINGLE].tags] == ["理想"]
+    single = stored[QuestionType.SINGLE]
+    assert single.difficulty == 1 and [t.name for t in single.tags] == ["理想"]
     assert stored[QuestionType.JUDGE].answer is True
     assert stored[QuestionType.BLANK].answer == [["为民服务"]]
     assert stored[QuestionType.ESSAY].answer == [{"point": "第一种形态", "weight": 2},
@@ -94,7 +95,8 @@ def test_a_failing_commit_leaves_nothing_behind(session, monkeypatch):
 def every_kind() -> list[QuestionDraft]:
     return [
         QuestionDraft(type=QuestionType.SINGLE, stem="单选（　　）", options=["甲", "=乙"], answer="B",
-                      explanation="解析\n第二行", difficulty=2, category="甲/乙", tags=["一", "二"], source="《章程》第1条"),
+                      explanation="解析\n第二行", difficulty=2, category="甲/乙", tags=["一", "二"],
+                      source="《章程》第1条"),
         QuestionDraft(type=QuestionType.MULTIPLE, stem="多选（　　）", options=list("ABCDEFGH"), answer="ACH",
                       enabled=False),
         QuestionDraft(type=QuestionType.JUDGE, stem="判断", answer=False, difficulty=5),

@@ -12,7 +12,7 @@ from question_bank.rules import QuestionDraft
 from question_bank.transfer.columns import TEMPLATE_COLUMNS
 from question_bank.transfer.reading import read_upload
 from question_bank.transfer.report import build_report
-from question_bank.transfer.writing import to_csv, to_json, to_xlsx, template_xlsx
+from question_bank.transfer.writing import template_xlsx, to_csv, to_json, to_xlsx
 
 HOSTILE = QuestionDraft(
     type=QuestionType.SINGLE, stem='=HYPERLINK("http://evil.example","点我")（　　）',
