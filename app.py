@@ -22,8 +22,9 @@ from core.db import db  # noqa: E402
 from core.health import bp as health_bp  # noqa: E402
 from core.realtime import init_realtime, socketio  # noqa: E402
 from core.web import init_web  # noqa: E402
-from question_bank import views as bank_views  # noqa: E402
+from question_bank.bundle_sync import install_bundled  # noqa: E402
 from question_bank.cli import bank_cli  # noqa: E402
+from question_bank.views import bp as bank_bp  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -40,11 +41,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     if app.config.get("AUTO_MIGRATE", True):
         migrate.upgrade(app.extensions["db"].engine)
+    if app.config["LOAD_BUNDLED_BANK"]:
+        with app.app_context():
+            session = db.new_session()
+            try:
+                install_bundled(session)
+            finally:
+                session.close()
     csrf.init_app(app)
     init_web(app)
     init_realtime(app)
     app.before_request(guard.load_current_user)
-    for blueprint in (health_bp, account_views.bp, bank_views.bp):
+    for blueprint in (health_bp, account_views.bp, bank_bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(user_cli)
     app.cli.add_command(bank_cli)

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from core.db import db
+from question_bank.bundle_sync import install_bundled
 from question_bank.exchange import CommitMode, ImportRefused, commit_import, dry_run, export_bytes
 from question_bank.transfer.reading import FileProblem, Limits
 from question_bank.transfer.report import ImportReport
@@ -72,3 +73,15 @@ def export_command(file: Path) -> None:
         session.close()
     file.write_bytes(data)
     click.echo(f"已导出到 {file}（{len(data)} 字节）")
+
+
+@bank_cli.command("sync-bundled")
+def sync_bundled_command() -> None:
+    """载入或升级内置题库（员工修改过或删除的题目不会被覆盖或恢复）。"""
+    session = db.new_session()
+    try:
+        result = install_bundled(session)
+    finally:
+        session.close()
+    click.echo(f"内置题库：新增 {len(result.added)}，更新 {len(result.updated)}，"
+               f"保留员工修改 {len(result.kept_staff_edits)}，员工已删除 {len(result.deleted_by_staff)}")

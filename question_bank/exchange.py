@@ -6,12 +6,17 @@ once after `commit_import` returns and rolls back if it raises.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
 from question_bank import service
+from question_bank.models import PendingImport
 from question_bank.search import BankQuery, all_matching
 from question_bank.transfer.reading import Limits, read_upload
 from question_bank.transfer.report import ImportReport, build_report, mark_existing
@@ -68,3 +73,27 @@ def export_bytes(session: Session, extension: str, query: BankQuery | None = Non
     if writer is None:
         raise ValueError(f"不支持导出为“{extension}”，请使用 .xlsx、.csv 或 .json")
     return writer([question.to_draft() for question in all_matching(session, query or BankQuery())])
+
+
+STAGED_LIFETIME = timedelta(hours=24)
+
+
+def stage_upload(session: Session, data: bytes, filename: str, user_id: int) -> str:
+    """Keep an upload between its dry run and the commit; returns the token naming it."""
+    session.execute(delete(PendingImport).where(PendingImport.created_at < utcnow() - STAGED_LIFETIME))
+    token = secrets.token_urlsafe(24)
+    session.add(PendingImport(token=token, filename=filename[:255], data=data, user_id=user_id))
+    session.flush()
+    return token
+
+
+def staged_upload(session: Session, token: str, user_id: int) -> PendingImport | None:
+    """The user's own staged upload, if it still exists."""
+    pending = session.get(PendingImport, token)
+    return pending if pending is not None and pending.user_id == user_id else None
+
+
+def discard_upload(session: Session, pending: PendingImport) -> None:
+    """Forget a staged upload (after its commit, or on cancel)."""
+    session.delete(pending)
+    session.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, LargeBinary, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, utcnow
@@ -99,3 +99,33 @@ class QuestionUsage(Base):
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     question: Mapped[Question] = relationship(back_populates="usages")
+
+
+class BundledQuestion(Base):
+    """Which question a record of the bundled bank became, and the content it was last loaded with.
+
+    A question whose content no longer hashes to `content_hash` was edited by staff and is never
+    overwritten by a newer bundled file; a deleted one (question_id NULL) is never re-added.
+    """
+
+    __tablename__ = "bundled_questions"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class PendingImport(Base):
+    """An uploaded file between its dry run and the user's commit or cancel (kept in the database so that
+    any worker process can finish it)."""
+
+    __tablename__ = "pending_imports"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

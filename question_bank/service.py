@@ -40,9 +40,48 @@ def update_question(session: Session, question: Question, draft: QuestionDraft) 
     return question
 
 
+class QuestionInUse(ValueError):
+    """A question a meeting has shown keeps its history: disable it instead of deleting it."""
+
+
 def delete_question(session: Session, question: Question) -> None:
-    """Remove a question together with its usage history."""
+    """Remove a question that no meeting has used (a used one is refused: disable it instead)."""
+    if question.usages:
+        raise QuestionInUse(f"第{question.id}题已在会议中使用过，为保留会议记录不能删除，请改为停用")
     session.delete(question)
+    session.flush()
+
+
+def questions_by_ids(session: Session, ids: list[int]) -> list[Question]:
+    """The questions with these ids (unknown ids are ignored), in id order."""
+    return list(session.scalars(select(Question).where(Question.id.in_(ids)).order_by(Question.id))) if ids else []
+
+
+def bulk_set_enabled(session: Session, questions: list[Question], enabled: bool) -> int:
+    """Enable or disable many questions; returns how many changed."""
+    changed = [q for q in questions if q.enabled != enabled]
+    for question in changed:
+        question.enabled = enabled
+    session.flush()
+    return len(changed)
+
+
+def bulk_move(session: Session, questions: list[Question], category_path: str) -> None:
+    """Put many questions into one category (created if missing)."""
+    category = category_for_path(session, category_path)
+    for question in questions:
+        question.category = category
+    session.flush()
+
+
+def bulk_delete(session: Session, questions: list[Question]) -> None:
+    """Delete many questions, or none when any has been used in a meeting."""
+    used = [q.id for q in questions if q.usages]
+    if used:
+        shown = "、".join(f"#{qid}" for qid in used[:10]) + ("等" if len(used) > 10 else "")
+        raise QuestionInUse(f"{len(used)}道题已在会议中使用过（{shown}），为保留会议记录不能删除，请改为停用")
+    for question in questions:
+        session.delete(question)
     session.flush()
 
 

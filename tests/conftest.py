@@ -30,7 +30,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def app_settings(database_url: str, **overrides: object) -> dict:
     """The settings every test app starts from."""
     return {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
-            "ASYNC_MODE": "threading", "PUBLIC_URL": "", "REDIS_URL": "", **overrides}
+            "ASYNC_MODE": "threading", "PUBLIC_URL": "", "REDIS_URL": "",
+            "LOAD_BUNDLED_BANK": False, **overrides}
 
 
 @pytest.fixture(scope="session")

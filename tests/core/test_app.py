@@ -37,7 +37,7 @@ def test_healthz_reports_database_and_schema(client):
 
 
 def test_healthz_says_when_the_database_is_unreachable(tmp_path: Path):
-    app = create_app({"SECRET_KEY": "x", "ASYNC_MODE": "threading", "AUTO_MIGRATE": False,
+    app = create_app({"SECRET_KEY": "x", "ASYNC_MODE": "threading", "AUTO_MIGRATE": False, "LOAD_BUNDLED_BANK": False,
                       "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503 and response.get_json()["database"] == "unreachable"
