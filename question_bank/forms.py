@@ -8,7 +8,7 @@ ending in `:权重`). Problems are returned per form field, ready to show beside
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from question_bank.kinds import DEFAULT_DIFFICULTY, OPTION_LETTERS, QuestionType
 from question_bank.rules import QuestionDraft, validate
@@ -80,6 +80,8 @@ def draft_from_form(form: Mapping[str, str], getlist: Callable[[str], list[str]]
     )
     for error in validate(draft):
         name = OPTION_FIELDS[error.index] if error.field == "options" and error.index is not None else error.field
+        if name == "answer" and qtype.is_choice and not values["correct"]:
+            error = replace(error, message="请在选项左侧勾选正确答案")
         state.add_error(name, error.message)
     return (None if state.errors else draft), state
 

@@ -46,6 +46,11 @@ def test_essay_lines_with_weights_and_a_literal_bar():
     assert draft.answer == [{"point": "红红脸、出出汗", "weight": 2}, {"point": "甲|乙", "weight": 1}]
 
 
+def test_an_unticked_choice_asks_for_a_tick():
+    _, form = submit(type="single", stem="x（　　）", option_A="甲", option_B="乙")
+    assert form.errors == {"answer": ["请在选项左侧勾选正确答案"]}
+
+
 def test_judgement_needs_a_choice():
     _, form = submit(type="judge", stem="党员有八项义务。")
     assert "判断题的答案须为“正确”或“错误”" in form.errors["answer"]
