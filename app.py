@@ -25,6 +25,9 @@ from core.web import init_web  # noqa: E402
 from question_bank.bundle_sync import install_bundled  # noqa: E402
 from question_bank.cli import bank_cli  # noqa: E402
 from question_bank.views import bp as bank_bp  # noqa: E402
+from quiz import events  # noqa: E402, F401  (registers the Socket.IO handlers)
+from quiz.qr import qr_svg  # noqa: E402
+from quiz.views import meetings_bp, public_bp, roster_bp  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -52,11 +55,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_web(app)
     init_realtime(app)
     app.before_request(guard.load_current_user)
-    for blueprint in (health_bp, account_views.bp, bank_bp):
+    for blueprint in (health_bp, account_views.bp, bank_bp, roster_bp, meetings_bp, public_bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(user_cli)
     app.cli.add_command(bank_cli)
     app.add_url_rule("/", "home", home)
+    app.jinja_env.globals["qr_svg"] = qr_svg
     return app
 
 
@@ -68,10 +72,12 @@ def home():
 def main() -> None:
     """Start the server in the configured async mode and print where to reach it and how to log in."""
     from core.accounts.service import ensure_first_admin
+    from quiz.demo import create_demo
 
     app = create_app()
     with app.app_context():
         password = ensure_first_admin(db.session)
+        demo = create_demo(db.session)
         db.session.commit()
     host, port = app.config["HOST"], app.config["PORT"]
     print(f"书记问效 已启动（{app.config['ASYNC_MODE']}）：http://{host}:{port}/", flush=True)
@@ -79,6 +85,8 @@ def main() -> None:
     print(f"手机访问地址（PUBLIC_URL）：{public_url or '未设置：手机无法访问本机回环地址，见 README'}", flush=True)
     if password:
         print(f"首次启动：已创建管理员账号 admin，密码 {password}（只显示这一次，请登录后妥善保管）", flush=True)
+    if demo is not None:
+        print(f"已创建演示名册与演示会议：主持台 http://{host}:{port}/meetings/{demo.id}/console", flush=True)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
 
 

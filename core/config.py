@@ -33,6 +33,9 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict[str, Any]:
         "PORT": port,
         "PUBLIC_URL": environ.get("PUBLIC_URL", "").rstrip("/"),
         "REDIS_URL": environ.get("REDIS_URL", ""),
+        # Optional: the venue's Wi-Fi, shown as a QR code in the projector's lobby.
+        "VENUE_WIFI_SSID": environ.get("VENUE_WIFI_SSID", ""),
+        "VENUE_WIFI_PASSWORD": environ.get("VENUE_WIFI_PASSWORD", ""),
         # Load the bundled doctrine bank into the database on start (and upgrade it when the file changes).
         "LOAD_BUNDLED_BANK": environ.get("LOAD_BUNDLED_BANK", "1") != "0",
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_UPLOAD_BYTES", str(8 * 1024 * 1024))),

@@ -78,19 +78,19 @@ def export_bytes(session: Session, extension: str, query: BankQuery | None = Non
 STAGED_LIFETIME = timedelta(hours=24)
 
 
-def stage_upload(session: Session, data: bytes, filename: str, user_id: int) -> str:
+def stage_upload(session: Session, data: bytes, filename: str, user_id: int, kind: str = "questions") -> str:
     """Keep an upload between its dry run and the commit; returns the token naming it."""
     session.execute(delete(PendingImport).where(PendingImport.created_at < utcnow() - STAGED_LIFETIME))
     token = secrets.token_urlsafe(24)
-    session.add(PendingImport(token=token, filename=filename[:255], data=data, user_id=user_id))
+    session.add(PendingImport(token=token, kind=kind, filename=filename[:255], data=data, user_id=user_id))
     session.flush()
     return token
 
 
-def staged_upload(session: Session, token: str, user_id: int) -> PendingImport | None:
-    """The user's own staged upload, if it still exists."""
+def staged_upload(session: Session, token: str, user_id: int, kind: str = "questions") -> PendingImport | None:
+    """The user's own staged upload of this kind, if it still exists."""
     pending = session.get(PendingImport, token)
-    return pending if pending is not None and pending.user_id == user_id else None
+    return pending if pending is not None and pending.user_id == user_id and pending.kind == kind else None
 
 
 def discard_upload(session: Session, pending: PendingImport) -> None:

@@ -125,6 +125,8 @@ class PendingImport(Base):
     __tablename__ = "pending_imports"
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # What the file is meant to be ("questions", "roster"): a token only finishes the import it started.
+    kind: Mapped[str] = mapped_column(String(16), default="questions")
     filename: Mapped[str] = mapped_column(String(255))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -14,15 +14,32 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openpyxl
 
 from question_bank.transfer.columns import EXPORT_COLUMNS, REQUIRED_COLUMNS, normalise_header
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SAVE_AS_XLSX = "请在 Excel/WPS 中另存为 .xlsx（或 CSV UTF-8）后再导入"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The columns a kind of file has: which it needs, which it knows, and how a typed header maps to one."""
+
+    required: tuple[str, ...]
+    known: tuple[str, ...]
+    normalise: Callable[[str], str]
+    template_hint: str
+
+
+QUESTION_COLUMNS = Columns(tuple(REQUIRED_COLUMNS), tuple(EXPORT_COLUMNS), normalise_header,
+                           f"{', '.join(EXPORT_COLUMNS[:4])}…")
 
 
 @dataclass(frozen=True)
@@ -58,8 +75,9 @@ class JsonRecords:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_upload(data: bytes, filename: str, limits: Limits | None = None) -> Table | JsonRecords:
-    """Decide the file's format from its content and extension and read it."""
+def read_upload(data: bytes, filename: str, limits: Limits | None = None,
+                columns: Columns = QUESTION_COLUMNS) -> Table | JsonRecords:
+    """Decide the file's format from its content and extension and read it (JSON only for questions)."""
     extension = PurePath(filename or "").suffix.lower()
     limits = limits or Limits()
     if not data:
@@ -73,17 +91,17 @@ def read_upload(data: bytes, filename: str, limits: Limits | None = None) -> Tab
     if data.startswith(b"PK\x03\x04"):
         if extension not in (".xlsx", ""):
             raise FileProblem(f"文件扩展名是 {extension}，但内容是 Excel 工作簿或压缩包。请把扩展名改为 .xlsx 后再导入")
-        return read_xlsx(data, limits)
+        return read_xlsx(data, limits, columns)
     if extension == ".xlsx":
         raise FileProblem(f"文件扩展名是 .xlsx，但内容不是 Excel 工作簿（可能已损坏或被改了扩展名）。{SAVE_AS_XLSX}")
-    if extension == ".json":
+    if extension == ".json" and columns is QUESTION_COLUMNS:
         return read_json(data)
     if extension in (".csv", ".txt", ".tsv", ""):
-        return read_csv(data, limits)
+        return read_csv(data, limits, columns)
     raise FileProblem(f"不支持的文件类型“{extension}”，请使用 .xlsx、.csv 或 .json 文件")
 
 
-def read_xlsx(data: bytes, limits: Limits) -> Table:
+def read_xlsx(data: bytes, limits: Limits, columns: Columns = QUESTION_COLUMNS) -> Table:
     """Read the sheet named 题目 (or the first sheet) of a workbook, after zip-bomb checks."""
     _check_zip(data, limits)
     try:
@@ -93,7 +111,7 @@ def read_xlsx(data: bytes, limits: Limits) -> Table:
     try:
         sheet = workbook["题目"] if "题目" in workbook.sheetnames else workbook.worksheets[0]
         grid = ([cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True))
-        return _table_from_grid("xlsx", grid, limits)
+        return _table_from_grid("xlsx", grid, limits, columns)
     finally:
         workbook.close()
 
@@ -148,7 +166,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
     raise FileProblem("无法识别文件的文字编码。请另存为“CSV UTF-8”或 .xlsx 后再导入")
 
 
-def read_csv(data: bytes, limits: Limits) -> Table:
+def read_csv(data: bytes, limits: Limits, columns: Columns = QUESTION_COLUMNS) -> Table:
     """Read a CSV (comma) or a tab-separated text file in any of the supported encodings."""
     try:
         text, _encoding = decode_text(data)
@@ -163,7 +181,7 @@ def read_csv(data: bytes, limits: Limits) -> Table:
             [strip_formula_guard(cell) for cell in row]
             for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         )
-        return _table_from_grid("csv", grid, limits)
+        return _table_from_grid("csv", grid, limits, columns)
     except csv.Error as error:
         raise FileProblem(f"CSV 格式有误：{error}") from error
 
@@ -175,28 +193,28 @@ def strip_formula_guard(cell: str) -> str:
     return cell
 
 
-def _table_from_grid(kind: str, grid, limits: Limits) -> Table:  # type: ignore[no-untyped-def]
+def _table_from_grid(kind: str, grid, limits: Limits, columns: Columns) -> Table:  # type: ignore[no-untyped-def]
     table = Table(kind)
     header: list[str] | None = None
     for number, cells in enumerate(grid, start=1):
         if not any(cell.strip() for cell in cells):
             continue
         if header is None:
-            header = _read_header(cells, table)
+            header = _read_header(cells, table, columns)
             continue
         if len(table.rows) >= limits.max_rows:
             raise FileProblem(f"文件超过单次导入上限（{limits.max_rows}行），请拆分后分批导入")
         table.rows.append((number, {col: cells[i] for i, col in enumerate(header) if col and i < len(cells)}))
     if header is None:
-        raise FileProblem("文件中没有内容（第一行应为表头：题型, 题干, 选项A…）")
+        raise FileProblem(f"文件中没有内容（第一行应为表头：{columns.template_hint}）")
     return table
 
 
-def _read_header(cells: list[str], table: Table) -> list[str]:
-    header = [normalise_header(cell) if cell.strip() else "" for cell in cells]
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+def _read_header(cells: list[str], table: Table, columns: Columns) -> list[str]:
+    header = [columns.normalise(cell) if cell.strip() else "" for cell in cells]
+    missing = [column for column in columns.required if column not in header]
     if missing:
-        raise FileProblem(f"表头缺少“{'、'.join(missing)}”列。第一行应为表头：{', '.join(EXPORT_COLUMNS[:4])}…；"
+        raise FileProblem(f"表头缺少“{'、'.join(missing)}”列。第一行应为表头：{columns.template_hint}；"
                           "请使用下载的导入模板")
     seen: set[str] = set()
     for index, column in enumerate(header):
@@ -205,7 +223,7 @@ def _read_header(cells: list[str], table: Table) -> list[str]:
         if column in seen:
             raise FileProblem(f"表头中“{column}”列出现了两次")
         seen.add(column)
-        if column not in EXPORT_COLUMNS:
+        if column not in columns.known:
             table.warnings.append(f"未识别的列“{cells[index].strip()}”，已忽略")
             header[index] = ""
     return header

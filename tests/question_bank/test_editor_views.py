@@ -188,3 +188,14 @@ def test_another_users_staged_upload_cannot_be_committed(client, session, app):
     login(other, make_user(session, Role.EDITOR))
     response = other.post(f"/bank/import/{token}", data={"action": "valid", "csrf_token": csrf_token(other, "/bank/")})
     assert response.status_code == 302 and count(session) == 0
+
+
+def test_a_roster_upload_token_cannot_finish_a_bank_import(client, session):
+    editor_client(client, session)
+    roster_file = io.BytesIO("单位,姓名,职务\n市国资委,张示一,党委书记\n".encode())
+    page = client.post("/roster/import", data={"file": (roster_file, "名册.csv"), "csrf_token": csrf_token(
+        client, "/roster/import")}, content_type="multipart/form-data").get_data(as_text=True)
+    token = re.search(r'action="/roster/import/([^"]+)"', page).group(1)
+    response = post(client, f"/bank/import/{token}", {"action": "all"}, "/bank/import", follow_redirects=True)
+    assert response.status_code == 200 and "导入已完成、已取消或已过期" in response.get_data(as_text=True)
+    assert count(session) == 0

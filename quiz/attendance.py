@@ -1,0 +1,119 @@
+"""Check-in, device binding and attendance states. Takes a session and flushes.
+
+A personal code binds to the first phone that opens it (出席, with the time). Another device gets a pending
+request the host approves; the host can also release a binding so the next scan binds afresh.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from core.db import utcnow
+from quiz.meetings import CODE_ALPHABET, unique_code
+from quiz.models import Attendee, Meeting
+
+STATUS_LABELS = {"expected": "未签到", "present": "出席", "leave": "请假", "absent": "缺席", "deputized": "代会"}
+
+
+class Binding(StrEnum):
+    """What opening a personal code on a device did."""
+
+    BOUND = "bound"  # this device is (now) the attendee's
+    PENDING = "pending"  # another device holds the code: waits for the host
+
+
+class AttendanceError(ValueError):
+    """An attendance change that cannot be made; the message is Chinese."""
+
+
+def new_device_token() -> str:
+    """A token naming one phone's claim to a personal code."""
+    return secrets.token_urlsafe(18)
+
+
+def check_in(session: Session, attendee: Attendee, device_token: str) -> Binding:
+    """Bind the code to this device if it is free (and mark the attendee present), or file a request."""
+    if attendee.device_token in (None, device_token):
+        attendee.device_token = device_token
+        if attendee.status != "present":
+            attendee.status = "present"
+            attendee.checked_in_at = utcnow()
+        session.flush()
+        return Binding.BOUND
+    attendee.pending_device_token = device_token
+    attendee.pending_since = utcnow()
+    session.flush()
+    return Binding.PENDING
+
+
+def approve_device(session: Session, attendee: Attendee) -> None:
+    """Move the binding to the device that asked for it."""
+    if not attendee.pending_device_token:
+        raise AttendanceError("没有待批准的设备")
+    attendee.device_token, attendee.pending_device_token, attendee.pending_since = (
+        attendee.pending_device_token, None, None)
+    session.flush()
+
+
+def release_device(session: Session, attendee: Attendee) -> None:
+    """Free the code: the next device that opens it is bound (a dead phone, WeChat vs. the browser)."""
+    attendee.device_token = None
+    attendee.pending_device_token = None
+    attendee.pending_since = None
+    session.flush()
+
+
+def set_status(session: Session, attendee: Attendee, status: str, deputy: Attendee | None = None) -> None:
+    """出席 / 请假 / 缺席 / 代会 (with a named deputy from the same meeting), or back to 未签到."""
+    if status not in STATUS_LABELS:
+        raise AttendanceError("未知的出席状态")
+    if status == "deputized":
+        if deputy is None or deputy.meeting_id != attendee.meeting_id or deputy.id == attendee.id:
+            raise AttendanceError("代会须指定本次会议的另一名参会人员")
+        attendee.deputy_id = deputy.id
+    else:
+        attendee.deputy_id = None
+    if status == "present" and attendee.checked_in_at is None:
+        attendee.checked_in_at = utcnow()
+    attendee.status = status
+    session.flush()
+
+
+def join_anonymous(session: Session, meeting: Meeting, device_token: str) -> Attendee:
+    """An audience member without a personal code, where the meeting allows it."""
+    if not meeting.allow_anonymous:
+        raise AttendanceError("本次会议不接受匿名旁听，请使用座位卡上的个人参会码")
+    attendee = Attendee(meeting_id=meeting.id, name="旁听人员", anonymous=True, status="present",
+                        checked_in_at=utcnow(), device_token=device_token,
+                        code=unique_code(session, Attendee.code, 10, CODE_ALPHABET))
+    session.add(attendee)
+    session.flush()
+    return attendee
+
+
+@dataclass
+class UnitAttendance:
+    """应到 / 实到 for one unit."""
+
+    unit_id: int | None
+    name: str
+    expected: int = 0
+    present: int = 0
+    leave: int = 0
+
+
+def summary(meeting: Meeting) -> list[UnitAttendance]:
+    """Attendance per participating unit (anonymous audience not counted), in the units' order."""
+    rows = {unit.id: UnitAttendance(unit.id, unit.name) for unit in meeting.units}
+    for attendee in meeting.attendees:
+        row = rows.get(attendee.unit_id)
+        if row is None or attendee.anonymous:
+            continue
+        row.expected += 1
+        row.present += attendee.status == "present"
+        row.leave += attendee.status == "leave"
+    return list(rows.values())

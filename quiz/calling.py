@@ -1,0 +1,83 @@
+"""随机点名: who may be called, and the random pick. Pure; the caller records seed and candidate list, which
+replay the draw exactly (candidates are sorted by id before the seeded pick)."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+
+POOL_SECRETARIES = "secretaries"  # the checked-in accountable secretaries, or their 代会 deputies
+POOL_POSITION = "position"  # present attendees whose position contains a keyword (组织部部长, 副书记 …)
+POOL_GROUP = "group"  # present attendees in a roster group (班子成员 …)
+POOL_KINDS = {POOL_SECRETARIES: "各单位书记（含代会人员）", POOL_POSITION: "按职务", POOL_GROUP: "按分组"}
+
+
+@dataclass(frozen=True)
+class AttendeeFacts:
+    """What the draw needs to know of an attendee."""
+
+    id: int
+    unit_id: int | None
+    status: str
+    is_secretary: bool = False
+    deputy_id: int | None = None
+    position: str = ""
+    groups: tuple[str, ...] = ()
+    anonymous: bool = False
+    excluded: bool = False
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The host's choice of whom to call from."""
+
+    kind: str = POOL_SECRETARIES
+    keyword: str = ""
+    every_unit_once: bool = True
+
+
+class NobodyToCall(ValueError):
+    """The pool is empty once exclusions and earlier calls are taken out."""
+
+
+def pool_members(attendees: list[AttendeeFacts], pool: Pool, participating_units: set[int]) -> list[AttendeeFacts]:
+    """Everyone the pool names who is present to answer (a secretary's 代会 deputy stands in for them)."""
+    by_id = {a.id: a for a in attendees}
+    present = [a for a in attendees if a.status == "present" and not a.anonymous]
+    if pool.kind == POOL_POSITION:
+        return [a for a in present if pool.keyword and pool.keyword in a.position]
+    if pool.kind == POOL_GROUP:
+        return [a for a in present if pool.keyword in a.groups]
+    members = []
+    for secretary in (a for a in attendees if a.is_secretary and a.unit_id in participating_units):
+        if secretary.status == "present":
+            members.append(secretary)
+        elif secretary.status == "deputized" and secretary.deputy_id in by_id:
+            deputy = by_id[secretary.deputy_id]
+            if deputy.status == "present":
+                members.append(deputy)
+    return members
+
+
+def eligible(members: list[AttendeeFacts], called: list[int], pool: Pool,
+             called_units: Counter[int | None]) -> list[AttendeeFacts]:
+    """Members not excluded and not yet called; with `every_unit_once`, only those of the least-called units."""
+    remaining = [m for m in members if not m.excluded and m.id not in set(called)]
+    if pool.every_unit_once and remaining:
+        fewest = min(called_units.get(m.unit_id, 0) for m in remaining)
+        remaining = [m for m in remaining if called_units.get(m.unit_id, 0) == fewest]
+    return sorted(remaining, key=lambda m: m.id)
+
+
+def new_seed() -> int:
+    """A fresh seed to record with the draw."""
+    return secrets.randbits(63)
+
+
+def pick(candidate_ids: list[int], seed: int) -> int:
+    """The seeded pick among candidate ids (order-independent)."""
+    if not candidate_ids:
+        raise NobodyToCall("没有可点名的人员：请检查签到情况、点名范围或已排除的人员")
+    return random.Random(seed).choice(sorted(candidate_ids))

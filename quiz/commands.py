@@ -1,0 +1,168 @@
+"""Host commands: validate the payload, run one service, commit, publish, then start what follows (a timer,
+personal results). Refusals roll back and answer only the sender."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from core.db import db
+from core.realtime import socketio
+from question_bank.draw import DrawFilters, NotEnoughQuestions
+from question_bank.kinds import QuestionType
+from quiz import attendance, calling, live, meetings
+from quiz.engine import IllegalMove
+from quiz.models import Attendee, Meeting, Round
+from quiz.publish import CountTicker, publish, schedule_close, send_results
+from quiz.writer import AnswerWriter
+
+MAX_TEXT = 200
+
+
+class BadPayload(ValueError):
+    """The command's payload is malformed."""
+
+
+def _int(payload: dict, key: str, low: int = 0, high: int = 2**31) -> int:
+    value = payload.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise BadPayload(f"参数“{key}”无效")
+    return value
+
+
+def _text(payload: dict, key: str, required: bool = False) -> str:
+    value = payload.get(key, "")
+    if not isinstance(value, str) or len(value) > MAX_TEXT or (required and not value.strip()):
+        raise BadPayload(f"请填写“{key}”" if required else f"参数“{key}”无效")
+    return value.strip()
+
+
+def _attendee(session: Session, meeting: Meeting, payload: dict, key: str = "attendee_id") -> Attendee:
+    attendee = session.get(Attendee, _int(payload, key, 1))
+    if attendee is None or attendee.meeting_id != meeting.id:
+        raise BadPayload("参会人员不存在")
+    return attendee
+
+
+def _pool(payload: dict) -> calling.Pool:
+    kind = payload.get("pool", calling.POOL_SECRETARIES)
+    if kind not in calling.POOL_KINDS:
+        raise BadPayload("点名范围无效")
+    return calling.Pool(kind, _text(payload, "keyword"), payload.get("every_unit_once", True) is not False)
+
+
+def _filters(payload: dict) -> DrawFilters:
+    types = payload.get("types", [])
+    if not isinstance(types, list) or any(t not in QuestionType._value2member_map_ for t in types):
+        raise BadPayload("题型无效")
+    categories = [c for c in [_text(payload, "category")] if c]
+    return DrawFilters(types=frozenset(QuestionType(t) for t in types), categories=frozenset(categories),
+                       min_difficulty=_int(payload, "min_difficulty", 1, 5) if "min_difficulty" in payload else 1,
+                       max_difficulty=_int(payload, "max_difficulty", 1, 5) if "max_difficulty" in payload else 5)
+
+
+def _mode(payload: dict) -> str:
+    mode = payload.get("mode", "all")
+    if mode not in ("called", "all"):
+        raise BadPayload("作答方式无效")
+    return mode
+
+
+def _verdict(payload: dict) -> dict:
+    if isinstance(payload.get("right"), bool):
+        return {"right": payload["right"]}
+    ticked = payload.get("ticked")
+    if not isinstance(ticked, list) or len(ticked) > 20 or not all(isinstance(i, int) for i in ticked):
+        raise BadPayload("评分无效")
+    return {"ticked": sorted(set(ticked))}
+
+
+def _set_attendance(s: Session, m: Meeting, p: dict, actor: str) -> None:
+    status = p.get("status")
+    deputy = _attendee(s, m, p, "deputy_id") if status == "deputized" else None
+    attendance.set_status(s, _attendee(s, m, p), status, deputy)
+    meetings.log(s, m, "set_attendance", actor, attendee_id=p.get("attendee_id"), status=status)
+
+
+# name → (service call, what to start after the commit)
+Service = Callable[[Session, Meeting, dict, str], Any]
+COMMANDS: dict[str, Service] = {
+    "start_meeting": lambda s, m, p, a: live.set_meeting_status(s, m, "open", a),
+    "end_meeting": lambda s, m, p, a: live.set_meeting_status(s, m, "ended", a),
+    "set_segment": lambda s, m, p, a: live.set_segment(s, m, _int(p, "segment_id", 1), a),
+    "draw_person": lambda s, m, p, a: live.draw_person(s, m, _pool(p), a),
+    "redraw_person": lambda s, m, p, a: live.draw_person(s, m, _pool(p), a, _text(p, "reason", True)),
+    "exclude_person": lambda s, m, p, a: live.set_excluded(s, m, _attendee(s, m, p), True, a),
+    "include_person": lambda s, m, p, a: live.set_excluded(s, m, _attendee(s, m, p), False, a),
+    "draw_question": lambda s, m, p, a: live.draw_question(s, m, _filters(p), _mode(p), a),
+    "pick_question": lambda s, m, p, a: live.pick_question(s, m, _int(p, "question_id", 1), _mode(p), a),
+    "show_question": lambda s, m, p, a: live.show(s, m, a),
+    "pause_question": lambda s, m, p, a: live.clock_command(s, m, "pause", a),
+    "resume_question": lambda s, m, p, a: live.clock_command(s, m, "resume", a),
+    "extend_question": lambda s, m, p, a: live.clock_command(s, m, "extend", a, _int(p, "seconds", 1, 600)),
+    "close_question": lambda s, m, p, a: live.clock_command(s, m, "close", a),
+    "reveal_answer": lambda s, m, p, a: live.clock_command(s, m, "reveal", a),
+    "replace_question": lambda s, m, p, a: live.replace(s, m, _text(p, "reason", True), a),
+    "next_question": lambda s, m, p, a: live.next_question(s, m, a),
+    "score_oral": lambda s, m, p, a: live.score_oral(s, m, _verdict(p), a),
+    "set_attendance": _set_attendance,
+    "approve_device": lambda s, m, p, a: attendance.approve_device(s, _attendee(s, m, p)),
+    "release_device": lambda s, m, p, a: attendance.release_device(s, _attendee(s, m, p)),
+}
+TIMED = {"show_question", "resume_question", "extend_question"}
+DOMAIN_ERRORS = (IllegalMove, BadPayload, NotEnoughQuestions, calling.NobodyToCall, attendance.AttendanceError)
+
+
+def run(name: str, identity, payload: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Run one host command for a connection; returns the ack."""
+    session = db.session
+    if identity is None or identity.kind != "host":
+        _log_refusal(session, name, identity)
+        return {"ok": False, "error": "只有主持人可以操作会议"}
+    if not isinstance(payload, dict):
+        return {"ok": False, "error": "参数无效"}
+    try:
+        rev = payload.get("rev")
+        meeting = live.begin(session, identity.meeting_id, rev if isinstance(rev, int) else -1)
+        result = COMMANDS[name](session, meeting, payload, identity.actor)
+        session.commit()
+    except DOMAIN_ERRORS as error:
+        session.rollback()
+        return {"ok": False, "error": str(error), "rev": _revision(session, identity.meeting_id)}
+    publish(meeting)
+    _after(name, meeting, result)
+    return {"ok": True, "rev": meeting.revision}
+
+
+def _after(name: str, meeting: Meeting, result: Any) -> None:
+    app = current_app._get_current_object()
+    if name in TIMED and isinstance(result, Round) and result.deadline_at is not None:
+        schedule_close(app, result.id, result.deadline_at)
+    if name == "reveal_answer" and isinstance(result, Round):
+        socketio.start_background_task(send_results, app, result.id)
+
+
+def _revision(session: Session, meeting_id: int) -> int | None:
+    meeting = session.get(Meeting, meeting_id)
+    return meeting.revision if meeting else None
+
+
+def _log_refusal(session: Session, name: str, identity) -> None:  # type: ignore[no-untyped-def]
+    current_app.logger.warning("refused host event %s from %s", name, identity)
+    if identity is not None:
+        meeting = session.get(Meeting, identity.meeting_id)
+        if meeting is not None:
+            meetings.log(session, meeting, "refused_host_event", identity.actor, event=name, connection=identity.kind)
+            session.commit()
+
+
+def writer() -> AnswerWriter:
+    """This process's answer writer (created with the app's first answer)."""
+    app = current_app._get_current_object()
+    if "answer_writer" not in app.extensions:
+        ticker = CountTicker(app)
+        app.extensions["answer_writer"] = AnswerWriter(app, socketio.start_background_task, ticker.touched)
+    return app.extensions["answer_writer"]

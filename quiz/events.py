@@ -1,0 +1,136 @@
+"""Socket.IO handlers: identify, parse, call one service, commit, then emit. Thin by design.
+
+Who is on a connection is decided once, at connect: a phone by its personal code and the device token bound
+to it, the projector by its screen token, a host by the logged-in session. Host events from anything but a
+host connection are refused and logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, g, request
+from flask_socketio import join_room
+
+from core.accounts import guard
+from core.accounts.roles import Role, allows
+from core.db import db, utcnow
+from core.realtime import socketio
+from quiz import commands, meetings, protocol, snapshots
+from quiz.models import Attendee, Meeting
+from quiz.publish import join_url
+from quiz.writer import Submission
+
+MAX_CLIENT_ID = 40
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is on a connection."""
+
+    kind: str  # phone | screen | host
+    meeting_id: int
+    attendee_id: int | None = None
+    actor: str = ""
+
+
+CONNECTIONS: dict[str, Identity] = {}
+
+
+def identify(auth: Any) -> Identity | None:
+    """Work out who is connecting; None refuses the connection."""
+    auth = auth if isinstance(auth, dict) else {}
+    session = db.session
+    if isinstance(auth.get("code"), str) and isinstance(auth.get("device"), str):
+        attendee = meetings.attendee_by_code(session, auth["code"])
+        if attendee and attendee.device_token and attendee.device_token == auth["device"]:
+            return Identity("phone", attendee.meeting_id, attendee.id, f"attendee:{attendee.id}")
+        return None
+    if isinstance(auth.get("screen"), str):
+        meeting = session.query(Meeting).filter_by(screen_token=auth["screen"]).one_or_none()
+        return Identity("screen", meeting.id) if meeting else None
+    if isinstance(auth.get("meeting_id"), int):
+        guard.load_current_user()
+        user = g.get("user")
+        if user is not None and allows(user.role, Role.HOST) and session.get(Meeting, auth["meeting_id"]):
+            return Identity("host", auth["meeting_id"], actor=user.username)
+    return None
+
+
+ROOMS = {"phone": protocol.phones, "screen": protocol.screen, "host": protocol.host}
+
+
+@socketio.on("connect")
+def on_connect(auth: Any = None):  # type: ignore[no-untyped-def]
+    """Admit a phone, projector or host, into its meeting's rooms."""
+    identity = identify(auth)
+    db.session.rollback()
+    if identity is None:
+        return False
+    CONNECTIONS[request.sid] = identity
+    join_room(ROOMS[identity.kind](identity.meeting_id))
+    if identity.attendee_id is not None:
+        join_room(protocol.attendee(identity.attendee_id))
+    return True
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args: Any) -> None:
+    """Forget the connection (the phone re-identifies when it comes back)."""
+    CONNECTIONS.pop(request.sid, None)
+
+
+def state_for(identity: Identity) -> dict[str, Any]:
+    """The current state as this connection should see it."""
+    session = db.session
+    meeting = session.get(Meeting, identity.meeting_id)
+    if identity.kind == "phone":
+        return snapshots.personal_state(session, meeting, session.get(Attendee, identity.attendee_id))
+    url = join_url(current_app, meeting)
+    if identity.kind == "screen":
+        return snapshots.screen_state(session, meeting, url)
+    return snapshots.host_state(session, meeting, url)
+
+
+@socketio.on(protocol.SYNC)
+def on_sync(*_args: Any) -> dict[str, Any]:
+    """The whole current state (on connect, on reconnect, when a page becomes visible)."""
+    identity = CONNECTIONS.get(request.sid)
+    if identity is None:
+        return {"ok": False, "error": "未识别的连接，请刷新页面"}
+    return {"ok": True, "state": state_for(identity), "server_now_ms": snapshots.epoch_ms(utcnow())}
+
+
+@socketio.on(protocol.CLOCK)
+def on_clock(*_args: Any) -> dict[str, Any]:
+    """The server's time, for the phone's countdown offset."""
+    return {"server_now_ms": snapshots.epoch_ms(utcnow())}
+
+
+@socketio.on(protocol.SUBMIT_ANSWER)
+def on_submit_answer(payload: Any = None) -> dict[str, Any]:
+    """Store one answer (acked only once committed); a repeat returns the stored answer."""
+    received_at = utcnow()
+    identity = CONNECTIONS.get(request.sid)
+    if identity is None or identity.kind != "phone":
+        return {"ok": False, "error": "只有参会人员的手机可以作答"}
+    if not isinstance(payload, dict) or not isinstance(payload.get("round_id"), int) \
+            or not isinstance(payload.get("client_id"), str) or not 0 < len(payload["client_id"]) <= MAX_CLIENT_ID:
+        return {"ok": False, "error": "作答数据无效"}
+    submission = Submission(payload["round_id"], identity.attendee_id, payload["client_id"], payload.get("answer"),
+                            received_at)
+    return commands.writer().submit(submission)
+
+
+def _host_handler(name: str):  # type: ignore[no-untyped-def]
+    def handle(payload: Any = None) -> dict[str, Any]:
+        identity = CONNECTIONS.get(request.sid)
+        return commands.run(name, identity, payload)
+
+    handle.__name__ = f"on_{name}"
+    return handle
+
+
+for _name in protocol.HOST_COMMANDS:
+    socketio.on_event(_name, _host_handler(_name))

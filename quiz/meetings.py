@@ -1,0 +1,156 @@
+"""Meetings: create, edit, copy last quarter's; their agenda; their attendees and codes.
+
+Takes a session and flushes; the boundary commits.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quiz import roster
+from quiz.models import Attendee, Meeting, MeetingEvent, Person, Segment, Unit
+from quiz.scoring import DEFAULT_SCORING
+
+SEGMENT_KINDS = {"call": "点名答题", "all": "全员答题", "results": "结果公布"}
+DEFAULT_AGENDA = ["call", "all", "results"]
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a card without doubt
+QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+DEFAULT_SETTINGS = {"scoring": DEFAULT_SCORING, "time_limit_s": 60, "recent_meetings": 2}
+
+
+class MeetingError(ValueError):
+    """A meeting change that cannot be made; the message is Chinese."""
+
+
+@dataclass
+class MeetingPlan:
+    """What staff enter to create or edit a meeting."""
+
+    title: str
+    quarter: str
+    held_on: date
+    unit_ids: list[int]
+    agenda: list[str] = field(default_factory=lambda: list(DEFAULT_AGENDA))
+    rehearsal: bool = False
+    allow_anonymous: bool = False
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def quarter_of(day: date) -> str:
+    """The calendar quarter of a date: 2026-11-22 → 2026Q4."""
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def next_quarter(quarter: str) -> str:
+    """2026Q4 → 2027Q1."""
+    year, number = (int(part) for part in QUARTER.match(quarter).groups())
+    return f"{year + 1}Q1" if number == 4 else f"{year}Q{number + 1}"
+
+
+def _check(plan: MeetingPlan) -> None:
+    if not plan.title.strip() or len(plan.title) > 200:
+        raise MeetingError("会议名称须为1–200字")
+    if not QUARTER.match(plan.quarter):
+        raise MeetingError("季度格式应为“2026Q4”")
+    if not plan.unit_ids:
+        raise MeetingError("请选择参会单位")
+    if any(kind not in SEGMENT_KINDS for kind in plan.agenda) or not plan.agenda:
+        raise MeetingError("议程中有未知的环节")
+
+
+def unique_code(session: Session, column, length: int, alphabet: str) -> str:  # type: ignore[no-untyped-def]
+    while True:
+        code = "".join(secrets.choice(alphabet) for _ in range(length))
+        if session.scalar(select(column).where(column == code)) is None:
+            return code
+
+
+def create_meeting(session: Session, plan: MeetingPlan) -> Meeting:
+    """A new meeting with its agenda, and every active person of the participating units as an attendee."""
+    _check(plan)
+    meeting = Meeting(
+        title=plan.title.strip(), quarter=plan.quarter, held_on=plan.held_on, rehearsal=plan.rehearsal,
+        allow_anonymous=plan.allow_anonymous, settings={**DEFAULT_SETTINGS, **plan.settings},
+        join_code=unique_code(session, Meeting.join_code, 6, "0123456789"),
+        screen_token=secrets.token_urlsafe(24), status="open",
+    )
+    meeting.units = list(session.scalars(select(Unit).where(Unit.id.in_(plan.unit_ids))))
+    meeting.segments = [Segment(position=i, kind=kind, title=SEGMENT_KINDS[kind]) for i, kind in enumerate(plan.agenda)]
+    session.add(meeting)
+    session.flush()
+    for person in roster.people_of(session, plan.unit_ids):
+        add_attendee(session, meeting, person)
+    return meeting
+
+
+def add_attendee(session: Session, meeting: Meeting, person: Person) -> Attendee:
+    """Snapshot a person into the meeting with a fresh personal code."""
+    attendee = Attendee(
+        meeting_id=meeting.id, person_id=person.id, unit_id=person.unit_id, name=person.name,
+        position=person.position, is_secretary=person.is_secretary, groups=list(person.groups),
+        code=unique_code(session, Attendee.code, 8, CODE_ALPHABET),
+    )
+    session.add(attendee)
+    session.flush()
+    return attendee
+
+
+def update_meeting(session: Session, meeting: Meeting, plan: MeetingPlan) -> None:
+    """Change title, date, quarter, flags and units (attendees of newly added units are added)."""
+    _check(plan)
+    meeting.title, meeting.quarter, meeting.held_on = plan.title.strip(), plan.quarter, plan.held_on
+    meeting.rehearsal, meeting.allow_anonymous = plan.rehearsal, plan.allow_anonymous
+    meeting.settings = {**meeting.settings, **plan.settings}
+    known_units = {u.id for u in meeting.units}
+    meeting.units = list(session.scalars(select(Unit).where(Unit.id.in_(plan.unit_ids))))
+    known_people = {a.person_id for a in meeting.attendees}
+    for person in roster.people_of(session, [uid for uid in plan.unit_ids if uid not in known_units]):
+        if person.id not in known_people:
+            add_attendee(session, meeting, person)
+    session.flush()
+
+
+def copy_meeting(session: Session, source: Meeting, held_on: date) -> Meeting:
+    """Next quarter's meeting from this one: same units, agenda and settings; today's roster."""
+    plan = MeetingPlan(
+        title=source.title.replace(source.quarter, next_quarter(source.quarter)),
+        quarter=next_quarter(source.quarter), held_on=held_on, unit_ids=[u.id for u in source.units],
+        agenda=[s.kind for s in source.segments], rehearsal=False, allow_anonymous=source.allow_anonymous,
+        settings=dict(source.settings),
+    )
+    return create_meeting(session, plan)
+
+
+def latest_meeting(session: Session) -> Meeting | None:
+    """The most recent meeting (the one "copy last quarter's" starts from)."""
+    return session.scalar(select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc()).limit(1))
+
+
+def meetings(session: Session) -> list[Meeting]:
+    """All meetings, newest first."""
+    return list(session.scalars(select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc())))
+
+
+def by_join_code(session: Session, code: str) -> Meeting | None:
+    """The open meeting with this join code."""
+    return session.scalar(select(Meeting).where(Meeting.join_code == code.strip(), Meeting.status != "ended"))
+
+
+def attendee_by_code(session: Session, code: str) -> Attendee | None:
+    """The attendee whose seat-card code this is (case and spaces forgiven)."""
+    cleaned = "".join(code.split()).upper()
+    if not cleaned or len(cleaned) > 12:
+        return None
+    return session.scalar(select(Attendee).where(Attendee.code == cleaned))
+
+
+def log(session: Session, meeting: Meeting, kind: str, actor: str = "", note: str = "", **detail: Any) -> None:
+    """Add a line to the meeting's log."""
+    session.add(MeetingEvent(meeting_id=meeting.id, kind=kind, actor=actor, note=note, detail=detail))

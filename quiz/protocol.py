@@ -1,0 +1,42 @@
+"""Socket.IO event and room names, defined once (docs/protocol.md describes each).
+
+Client → server events are verbs; server → client events are nouns.
+"""
+
+from __future__ import annotations
+
+# server → client
+STATE = "state"  # the audience's whole current state (phones, projector, console each get their own view)
+ANSWER_COUNT = "answer_count"  # aggregated, a few times a second at most, projector and console only
+RESULT = "result"  # one phone's own result after the reveal
+
+# client → server (every one answers through its ack)
+SYNC = "sync"
+CLOCK = "clock"
+SUBMIT_ANSWER = "submit_answer"
+HOST_COMMANDS = (
+    "start_meeting", "end_meeting", "set_segment", "draw_person", "redraw_person", "exclude_person",
+    "include_person", "draw_question", "pick_question", "show_question", "pause_question", "resume_question",
+    "extend_question", "close_question", "reveal_answer", "replace_question", "next_question", "score_oral",
+    "set_attendance", "approve_device", "release_device",
+)
+
+
+def phones(meeting_id: int) -> str:
+    """Every phone of the meeting."""
+    return f"m{meeting_id}:phones"
+
+
+def screen(meeting_id: int) -> str:
+    """The projector(s) of the meeting."""
+    return f"m{meeting_id}:screen"
+
+
+def host(meeting_id: int) -> str:
+    """The consoles of the meeting."""
+    return f"m{meeting_id}:host"
+
+
+def attendee(attendee_id: int) -> str:
+    """One attendee's phone(s)."""
+    return f"a{attendee_id}"

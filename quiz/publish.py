@@ -1,0 +1,92 @@
+"""Telling the rooms what was committed: states, aggregated answer counts, personal results, and the timers
+that close a round at its deadline. Only ever called after a commit."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from core.db import db, utcnow
+from core.realtime import socketio
+from quiz import live, protocol, snapshots
+from quiz.models import Answer, Meeting, Round
+
+COUNT_INTERVAL_S = 0.25
+
+
+def join_url(app: Flask, meeting: Meeting) -> str:
+    """The address phones open (PUBLIC_URL when set)."""
+    base = app.config["PUBLIC_URL"] or f"http://{app.config['HOST']}:{app.config['PORT']}"
+    return f"{base}/j/{meeting.join_code}"
+
+
+def publish(meeting: Meeting) -> None:
+    """Send each room its view of the meeting as committed."""
+    session = db.session
+    url = join_url(current_app, meeting)
+    socketio.emit(protocol.STATE, snapshots.public_state(session, meeting), to=protocol.phones(meeting.id))
+    socketio.emit(protocol.STATE, snapshots.screen_state(session, meeting, url), to=protocol.screen(meeting.id))
+    socketio.emit(protocol.STATE, snapshots.host_state(session, meeting, url), to=protocol.host(meeting.id))
+
+
+def send_results(app: Flask, round_id: int) -> None:
+    """After the reveal: each phone gets its own result (in the background; the host's ack does not wait)."""
+    with app.app_context():
+        answers = db.session.scalars(select(Answer).where(Answer.round_id == round_id)).all()
+        for answer in answers:
+            socketio.emit(protocol.RESULT, {"round_id": round_id, "correct": answer.correct, "score": answer.score,
+                                            "answer": answer.payload}, to=protocol.attendee(answer.attendee_id))
+
+
+def schedule_close(app: Flask, round_id: int, deadline: datetime) -> None:
+    """Sleep until the deadline, then close the round if it is still due (pauses and extensions make the
+    wake-up a no-op)."""
+
+    def wait_then_close() -> None:
+        socketio.sleep(max(0.0, (deadline - utcnow()).total_seconds()) + 0.05)
+        with app.app_context():
+            if live.close_if_due(db.session, round_id):
+                db.session.commit()
+                round_ = db.session.get(Round, round_id)
+                publish(db.session.get(Meeting, round_.meeting_id))
+
+    socketio.start_background_task(wait_then_close)
+
+
+class CountTicker:
+    """Collects rounds that received answers and emits their counts at most every COUNT_INTERVAL_S."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.dirty: set[int] = set()
+        self.lock = threading.Lock()
+        self.started = False
+
+    def touched(self, round_ids: set[int]) -> None:
+        """Called by the answer writer after a commit."""
+        with self.lock:
+            self.dirty |= round_ids
+            if not self.started:
+                self.started = True
+                socketio.start_background_task(self._run)
+
+    def _run(self) -> None:
+        while True:
+            socketio.sleep(COUNT_INTERVAL_S)
+            with self.lock:
+                rounds, self.dirty = self.dirty, set()
+            if rounds:
+                with self.app.app_context():
+                    self._emit(rounds)
+
+    def _emit(self, round_ids: set[int]) -> None:
+        session = db.session
+        for round_ in session.scalars(select(Round).where(Round.id.in_(round_ids))):
+            meeting = session.get(Meeting, round_.meeting_id)
+            payload = {"round_id": round_.id, "answered": snapshots.answered_count(session, round_.id),
+                       "eligible": snapshots.eligible_count(meeting, round_)}
+            socketio.emit(protocol.ANSWER_COUNT, payload, to=protocol.screen(meeting.id))
+            socketio.emit(protocol.ANSWER_COUNT, payload, to=protocol.host(meeting.id))

@@ -1,0 +1,155 @@
+"""What each audience is told: phones, the projector, the host. Built from what is committed.
+
+Phones and the projector never get the answer key, explanation or source before the reveal, and phones never
+get the roster (the projector's roll of candidate names goes to the projector only).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from quiz import attendance
+from quiz.answers import host_view, participant_view
+from quiz.calling import POOL_KINDS
+from quiz.engine import PHASE_LABELS, Phase
+from quiz.models import Answer, Attendee, Meeting, PersonDraw, Round
+from quiz.names import with_hints
+
+
+def epoch_ms(moment) -> int | None:  # type: ignore[no-untyped-def]
+    """A timestamp as milliseconds since the epoch (what browsers count in)."""
+    return int(moment.timestamp() * 1000) if moment else None
+
+
+def _called(attendee: Attendee | None) -> dict[str, Any] | None:
+    if attendee is None:
+        return None
+    unit = attendee.unit.name if attendee.unit else ""
+    return {"attendee_id": attendee.id, "name": attendee.name, "unit": unit, "position": attendee.position,
+            "line": f"请问{unit}{attendee.position}{attendee.name}"}
+
+
+def eligible_count(meeting: Meeting, round_: Round) -> int:
+    """How many may answer: the called person, or everyone present."""
+    if round_.mode == "called":
+        return 1
+    return sum(1 for a in meeting.attendees if a.status == "present")
+
+
+def answered_count(session: Session, round_id: int) -> int:
+    """Answers stored for a round."""
+    return session.scalar(select(func.count(Answer.id)).where(Answer.round_id == round_id)) or 0
+
+
+def distribution(session: Session, round_: Round) -> dict[str, Any]:
+    """After closing: how the room answered (per option for choices and 判断; right/wrong otherwise)."""
+    answers = session.scalars(select(Answer).where(Answer.round_id == round_.id)).all()
+    kind = round_.question["type"]
+    if kind in ("单选", "多选"):
+        counts = Counter(letter for a in answers for letter in str(a.payload))
+        letters = "ABCDEFGH"[: len(round_.question["options"])]
+        return {"options": {letter: counts.get(letter, 0) for letter in letters},
+                "correct": sum(a.correct for a in answers), "total": len(answers)}
+    if kind == "判断":
+        return {"options": {"正确": sum(a.payload is True for a in answers),
+                            "错误": sum(a.payload is False for a in answers)},
+                "correct": sum(a.correct for a in answers), "total": len(answers)}
+    return {"correct": sum(a.correct for a in answers), "total": len(answers)}
+
+
+def round_state(session: Session, meeting: Meeting, round_: Round | None) -> dict[str, Any] | None:
+    """The public view of the current round."""
+    if round_ is None or round_.phase == Phase.PREVIEW.value:
+        return None  # a previewed question is the console's alone
+    revealed = round_.phase == Phase.REVEALED.value
+    state = {
+        "id": round_.id, "mode": round_.mode, "phase": round_.phase, "phase_label": PHASE_LABELS[Phase(round_.phase)],
+        "question": participant_view(round_.question, revealed), "time_limit_s": round_.time_limit_s,
+        "deadline_ms": epoch_ms(round_.deadline_at), "remaining_ms": round_.remaining_ms,
+        "called": _called(round_.called), "answered": answered_count(session, round_.id),
+        "eligible": eligible_count(meeting, round_),
+    }
+    if round_.phase in (Phase.CLOSED.value, Phase.REVEALED.value):
+        state["distribution"] = distribution(session, round_) if revealed else None
+    return state
+
+
+def public_state(session: Session, meeting: Meeting) -> dict[str, Any]:
+    """What every phone in the meeting's room receives."""
+    draw = session.get(PersonDraw, meeting.current_draw_id) if meeting.current_draw_id else None
+    segment = next((s for s in meeting.segments if s.id == meeting.current_segment_id), None)
+    round_ = session.get(Round, meeting.current_round_id) if meeting.current_round_id else None
+    return {
+        "rev": meeting.revision,
+        "meeting": {"id": meeting.id, "title": meeting.title, "status": meeting.status,
+                    "rehearsal": meeting.rehearsal},
+        "segment": {"id": segment.id, "kind": segment.kind, "title": segment.title} if segment else None,
+        "call": _called(draw.chosen) if draw else None,
+        "round": round_state(session, meeting, round_),
+    }
+
+
+def screen_state(session: Session, meeting: Meeting, join_url: str) -> dict[str, Any]:
+    """The projector's view: the public state, attendance, the join address and the draw's roll of names."""
+    draw = session.get(PersonDraw, meeting.current_draw_id) if meeting.current_draw_id else None
+    units = attendance.summary(meeting)
+    roll = None
+    if draw is not None:
+        by_id = {a.id: a for a in meeting.attendees}
+        roll = {"draw_id": draw.id, "names": [_called(by_id[i])["line"][2:] for i in draw.candidates[:60]
+                                              if i in by_id]}
+    return public_state(session, meeting) | {
+        "join": {"url": join_url, "code": meeting.join_code},
+        "attendance": {"expected": sum(u.expected for u in units), "present": sum(u.present for u in units),
+                       "units": [{"name": u.name, "expected": u.expected, "present": u.present} for u in units]},
+        "roll": roll,
+    }
+
+
+def host_state(session: Session, meeting: Meeting, join_url: str) -> dict[str, Any]:
+    """The console's view: everything, including the previewed question with its key and the roster."""
+    state = screen_state(session, meeting, join_url)
+    round_ = session.get(Round, meeting.current_round_id) if meeting.current_round_id else None
+    if round_ is not None:
+        state["current"] = {"id": round_.id, "phase": round_.phase, "mode": round_.mode,
+                            "question": host_view(round_.question), "question_id": round_.question_id,
+                            "called_id": round_.called_id}
+        oral_answer = session.scalar(select(Answer).where(Answer.round_id == round_.id,
+                                                          Answer.attendee_id == round_.called_id)) \
+            if round_.called_id else None
+        state["current"]["called_answer"] = (
+            {"payload": oral_answer.payload, "score": oral_answer.score, "source": oral_answer.source}
+            if oral_answer else None)
+    if state["call"]:
+        state["call"]["name_hint"] = with_hints(state["call"]["name"])
+    state["attendees"] = [_attendee_row(a) for a in meeting.attendees]
+    state["segments"] = [{"id": s.id, "kind": s.kind, "title": s.title} for s in meeting.segments]
+    state["pool_kinds"] = POOL_KINDS
+    return state
+
+
+def _attendee_row(attendee: Attendee) -> dict[str, Any]:
+    return {"id": attendee.id, "name": attendee.name, "unit": attendee.unit.name if attendee.unit else "",
+            "position": attendee.position, "secretary": attendee.is_secretary, "status": attendee.status,
+            "status_label": attendance.STATUS_LABELS[attendee.status], "anonymous": attendee.anonymous,
+            "bound": attendee.device_token is not None, "pending": attendee.pending_device_token is not None,
+            "excluded": attendee.excluded_from_draw, "deputy_id": attendee.deputy_id}
+
+
+def personal_state(session: Session, meeting: Meeting, attendee: Attendee) -> dict[str, Any]:
+    """One phone's view: the public state plus who they are and their own answer (and result once revealed)."""
+    state = public_state(session, meeting)
+    me = {"id": attendee.id, "name": attendee.name, "unit": attendee.unit.name if attendee.unit else "",
+          "anonymous": attendee.anonymous}
+    round_ = state["round"]
+    if round_ is not None:
+        answer = session.scalar(select(Answer).where(Answer.round_id == round_["id"],
+                                                     Answer.attendee_id == attendee.id))
+        me["answer"] = answer.payload if answer and answer.source == "phone" else None
+        if answer and round_["phase"] == Phase.REVEALED.value:
+            me["result"] = {"correct": answer.correct, "score": answer.score}
+    return state | {"me": me}

@@ -1,0 +1,142 @@
+"""Staff pages for meetings: list, create, edit, copy last quarter's, the host console, seat cards."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+
+from core.accounts.guard import role_required
+from core.accounts.roles import Role
+from core.db import db
+from question_bank import categories
+from question_bank.kinds import DIFFICULTY_LABELS, TYPE_LABELS
+from quiz import meetings, roster
+from quiz.calling import POOL_KINDS
+from quiz.meetings import SEGMENT_KINDS, MeetingError, MeetingPlan
+from quiz.models import Meeting
+from quiz.publish import join_url
+from quiz.qr import public_url_problem
+from quiz.views import meetings_bp
+
+
+def meeting_or_404(meeting_id: int) -> Meeting:
+    """The meeting, or a 404 page."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+@meetings_bp.get("/")
+@role_required(Role.HOST)
+def index():
+    """All meetings, newest first."""
+    return render_template("meetings/list.html", meetings=meetings.meetings(db.session))
+
+
+def _plan_from_form(form) -> MeetingPlan:  # type: ignore[no-untyped-def]
+    try:
+        held_on = date.fromisoformat(form.get("held_on", ""))
+    except ValueError as error:
+        raise MeetingError("请填写会议日期") from error
+    scoring = {"points": _number(form.get("points"), 10, 1, 100),
+               "speed_bonus": _number(form.get("speed_bonus"), 0, 0, 50),
+               "partial_multiple": form.get("partial_multiple") == "1",
+               "partial_blank": form.get("partial_blank") == "1"}
+    settings = {"scoring": scoring, "time_limit_s": _number(form.get("time_limit_s"), 60, 5, 1800),
+                "recent_meetings": _number(form.get("recent_meetings"), 2, 0, 20)}
+    return MeetingPlan(title=form.get("title", ""), quarter=form.get("quarter", "").strip().upper(), held_on=held_on,
+                       unit_ids=[int(u) for u in form.getlist("unit_ids") if u.isdigit()],
+                       agenda=[k for k in SEGMENT_KINDS if form.get(f"agenda_{k}") == "1"],
+                       rehearsal=form.get("rehearsal") == "1", allow_anonymous=form.get("allow_anonymous") == "1",
+                       settings=settings)
+
+
+def _number(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(value), low), high) if value else default
+    except ValueError:
+        return default
+
+
+def _form(meeting: Meeting | None, error: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    today = date.today()
+    return render_template("meetings/form.html", meeting=meeting, error=error, units=roster.units(db.session),
+                           segment_kinds=SEGMENT_KINDS, default_quarter=meetings.quarter_of(today), today=today), status
+
+
+@meetings_bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.HOST)
+def create():
+    """A new meeting: its units, agenda, flags and scoring settings."""
+    if request.method == "GET":
+        return _form(None)
+    try:
+        meeting = meetings.create_meeting(db.session, _plan_from_form(request.form))
+    except MeetingError as error:
+        db.session.rollback()
+        return _form(None, str(error), 422)
+    db.session.commit()
+    flash(f"已创建会议“{meeting.title}”", "ok")
+    return redirect(url_for("meetings.console", meeting_id=meeting.id))
+
+
+@meetings_bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+@role_required(Role.HOST)
+def edit(meeting_id: int):
+    """Change a meeting's details (attendees of newly added units join its list)."""
+    meeting = meeting_or_404(meeting_id)
+    if request.method == "GET":
+        return _form(meeting)
+    try:
+        meetings.update_meeting(db.session, meeting, _plan_from_form(request.form))
+    except MeetingError as error:
+        db.session.rollback()
+        return _form(meeting, str(error), 422)
+    db.session.commit()
+    flash("已保存", "ok")
+    return redirect(url_for("meetings.index"))
+
+
+@meetings_bp.post("/copy-latest")
+@role_required(Role.HOST)
+def copy_latest():
+    """Next quarter's meeting from the latest one: same units, agenda and settings."""
+    source = meetings.latest_meeting(db.session)
+    if source is None:
+        flash("还没有可复制的会议", "error")
+        return redirect(url_for("meetings.index"))
+    meeting = meetings.copy_meeting(db.session, source, date.today())
+    db.session.commit()
+    flash(f"已按“{source.title}”创建“{meeting.title}”，请核对日期与参会单位", "ok")
+    return redirect(url_for("meetings.edit", meeting_id=meeting.id))
+
+
+@meetings_bp.get("/<int:meeting_id>/console")
+@role_required(Role.HOST)
+def console(meeting_id: int):
+    """The host console: agenda, attendance, the draw, questions and scoring, all live."""
+    meeting = meeting_or_404(meeting_id)
+    return render_template(
+        "live/console.html", meeting=meeting, url_warning=public_url_problem(current_app.config["PUBLIC_URL"]),
+        join_url=join_url(current_app, meeting), pool_kinds=POOL_KINDS, type_labels=TYPE_LABELS,
+        difficulty_labels=DIFFICULTY_LABELS, category_nodes=categories.flatten(categories.tree(db.session)))
+
+
+@meetings_bp.get("/<int:meeting_id>/prompt")
+@role_required(Role.HOST)
+def prompt(meeting_id: int):
+    """The presiding prompt: the name to call, the question and its key points, large."""
+    return render_template("live/prompt.html", meeting=meeting_or_404(meeting_id))
+
+
+@meetings_bp.get("/<int:meeting_id>/cards")
+@role_required(Role.HOST)
+def cards(meeting_id: int):
+    """A4 sheets of seat cards with cut marks; each card's QR code carries the personal code."""
+    meeting = meeting_or_404(meeting_id)
+    base = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
+    attendees = [a for a in meeting.attendees if not a.anonymous]
+    return render_template("meetings/cards.html", meeting=meeting, attendees=attendees, base=base,
+                           url_warning=public_url_problem(current_app.config["PUBLIC_URL"]))

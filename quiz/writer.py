@@ -1,0 +1,142 @@
+"""The one writer of answers in this process: answers are stored in small batches, and each is acknowledged
+only after its batch is committed.
+
+Per batch: the rounds concerned are read once; each answer is checked against its round (open, before the
+deadline by the server's clock at receipt, answerable by this attendee) and marked; all are inserted with
+"on conflict do nothing" on (round, attendee); the stored rows are read back, so a repeat — a retry after a
+lost ack, or a second tap — gets the answer that was stored first.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from core.db import db
+from quiz.answers import BadAnswer, read_answer
+from quiz.engine import Phase
+from quiz.models import Answer, Meeting, Round
+from quiz.scoring import mark, scoring_settings
+
+MAX_BATCH = 500
+SUBMIT_TIMEOUT_S = 30
+
+
+@dataclass
+class Submission:
+    """An answer waiting for its batch."""
+
+    round_id: int
+    attendee_id: int
+    client_id: str
+    answer: Any
+    received_at: datetime
+    done: threading.Event = field(default_factory=threading.Event)
+    result: dict[str, Any] | None = None
+
+
+class AnswerWriter:
+    """Collects answers from every socket handler of the process and commits them in batches."""
+
+    def __init__(self, app: Flask, start_task: Callable[..., Any], on_commit: Callable[[set[int]], None]) -> None:
+        self.app = app
+        self.queue: queue.Queue[Submission] = queue.Queue()
+        self._start_task = start_task
+        self._on_commit = on_commit
+        self._started = False
+        self._lock = threading.Lock()
+
+    def submit(self, submission: Submission) -> dict[str, Any]:
+        """Queue an answer and wait until it is stored (or refused); returns the ack payload."""
+        with self._lock:
+            if not self._started:
+                self._started = True
+                self._start_task(self._run)
+        self.queue.put(submission)
+        if not submission.done.wait(SUBMIT_TIMEOUT_S):
+            return {"ok": False, "error": "服务器繁忙，请稍后重试"}
+        return submission.result
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.queue.get()]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._process(batch)
+
+    def _process(self, batch: list[Submission]) -> None:
+        try:
+            with self.app.app_context():
+                session = db.new_session()
+                try:
+                    touched = store_batch(session, batch)
+                finally:
+                    session.close()
+            self._on_commit(touched)
+        except Exception:  # never leave a phone waiting; the writer lives on
+            self.app.logger.exception("answer batch failed")
+            for submission in batch:
+                submission.result = submission.result or {"ok": False, "error": "保存失败，请重试"}
+        for submission in batch:
+            submission.done.set()
+
+
+def store_batch(session: Session, batch: list[Submission]) -> set[int]:
+    """Check, mark and insert a batch in one transaction; fill each submission's result. Returns the rounds
+    that received new answers."""
+    rounds = {r.id: r for r in session.scalars(select(Round).where(Round.id.in_({s.round_id for s in batch})))}
+    meetings = {m.id: m for m in session.scalars(select(Meeting).where(Meeting.id.in_({r.meeting_id for r in
+                                                                                       rounds.values()})))}
+    rows, accepted = [], []
+    for submission in batch:
+        refusal, row = _check(submission, rounds.get(submission.round_id), meetings)
+        if refusal:
+            submission.result = {"ok": False, "error": refusal}
+        else:
+            rows.append(row)
+            accepted.append(submission)
+    if rows:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(Answer).values(rows).on_conflict_do_nothing(index_elements=["round_id", "attendee_id"]))
+        session.commit()
+        keys = [(s.round_id, s.attendee_id) for s in accepted]
+        stored = {(a.round_id, a.attendee_id): a for a in session.scalars(
+            select(Answer).where(tuple_(Answer.round_id, Answer.attendee_id).in_(keys)))}
+        for submission in accepted:
+            answer = stored[(submission.round_id, submission.attendee_id)]
+            submission.result = {"ok": True, "answer": answer.payload, "round_id": answer.round_id,
+                                 "repeat": answer.client_id != submission.client_id}
+    return {s.round_id for s in accepted}
+
+
+def _check(submission: Submission, round_: Round | None, meetings: dict[int, Meeting]):  # type: ignore[no-untyped-def]
+    if round_ is None:
+        return "题目不存在", None
+    if round_.phase != Phase.OPEN.value or round_.deadline_at is None or submission.received_at >= round_.deadline_at:
+        return "作答时间已结束，本次作答未被记录", None
+    if round_.mode == "called" and submission.attendee_id != round_.called_id:
+        return "这道题由被点名的同志作答", None
+    try:
+        answer = read_answer(round_.question, submission.answer)
+    except BadAnswer as error:
+        return str(error), None
+    limit = (round_.deadline_at - round_.opened_at).total_seconds() or 1
+    elapsed = max(0.0, (submission.received_at - round_.opened_at).total_seconds())
+    marked = mark(round_.question, answer, scoring_settings(meetings[round_.meeting_id].settings.get("scoring")),
+                  min(1.0, elapsed / limit))
+    return None, {"round_id": round_.id, "attendee_id": submission.attendee_id, "client_id": submission.client_id,
+                  "payload": answer, "source": "phone", "elapsed_ms": int(elapsed * 1000),
+                  "correct": marked.correct, "score": marked.score, "received_at": submission.received_at}

@@ -1,0 +1,146 @@
+// The host console: every button sends one command naming the revision it was issued against; the server's
+// answer (and its broadcast state) is the only truth shown here.
+(function () {
+  "use strict";
+  var el = Live.el;
+  var root = document.getElementById("console");
+  var meetingId = Number(root.getAttribute("data-meeting-id"));
+  var state = null, counts = {};
+  var $ = function (id) { return document.getElementById(id); };
+
+  var live = Live.connect({ meeting_id: meetingId }, {
+    state: function (next) { state = next; render(); },
+    answerCount: function (c) { counts[c.round_id] = c; renderPreview(); },
+    connected: function (up) { $("conn").textContent = up ? "已连接" : "连接中断，正在重连…"; }
+  });
+
+  function say(text, ok) {
+    var box = $("message");
+    box.hidden = !text; box.textContent = text || "";
+    box.className = "flash " + (ok ? "flash-ok" : "flash-error");
+  }
+
+  function command(name, payload) {
+    if (!state) return;
+    var body = Object.assign({ rev: state.rev }, payload || {});
+    live.emit(name, body, function (reply) {
+      if (reply.ok) { say(""); return; }
+      say(reply.error || "操作失败", false);
+      live.sync();
+    });
+  }
+
+  document.querySelectorAll("[data-command]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var question = button.getAttribute("data-confirm");
+      if (question && !window.confirm(question)) return;
+      var seconds = button.getAttribute("data-seconds");
+      command(button.getAttribute("data-command"), seconds ? { seconds: Number(seconds) } : {});
+    });
+  });
+
+  function pool() {
+    return { pool: $("pool").value, keyword: $("keyword").value.trim(), every_unit_once: $("every-unit").checked };
+  }
+  $("draw-person").addEventListener("click", function () { command("draw_person", pool()); });
+  $("redraw-person").addEventListener("click", function () {
+    command("redraw_person", Object.assign(pool(), { reason: $("redraw-reason").value.trim() }));
+  });
+  function filters() {
+    var types = Array.prototype.map.call(document.querySelectorAll("#types input:checked"), function (i) { return i.value; });
+    return { mode: $("mode").value, types: types, category: $("category").value,
+             min_difficulty: Number($("min-difficulty").value), max_difficulty: Number($("max-difficulty").value) };
+  }
+  $("draw-question").addEventListener("click", function () { command("draw_question", filters()); });
+  $("pick-question").addEventListener("click", function () {
+    command("pick_question", { question_id: Number($("question-id").value), mode: $("mode").value });
+  });
+  $("replace-question").addEventListener("click", function () {
+    if (!window.confirm("确定换一题？原因将记入会议记录。")) return;
+    command("replace_question", { reason: $("replace-reason").value.trim() });
+  });
+  $("score-points").addEventListener("click", function () {
+    var ticked = Array.prototype.map.call(document.querySelectorAll("#key-points input:checked"), function (i) { return Number(i.value); });
+    command("score_oral", { ticked: ticked });
+  });
+  $("score-right").addEventListener("click", function () { command("score_oral", { right: true }); });
+  $("score-wrong").addEventListener("click", function () { command("score_oral", { right: false }); });
+
+  function render() {
+    $("rev").textContent = state.rev;
+    Live.replace($("segments"), state.segments.map(function (s) {
+      return el("button", { type: "button", class: state.segment && state.segment.id === s.id ? "primary" : "",
+        text: s.title, onclick: function () { command("set_segment", { segment_id: s.id }); } });
+    }));
+    $("call-now").textContent = state.call ? "请问" + state.call.unit + state.call.position + state.call.name_hint : "尚未点名";
+    renderPreview();
+    renderAttendees();
+  }
+
+  function renderPreview() {
+    var box = $("preview"), current = state && state.current;
+    if (!current) { Live.replace(box, [el("p", { class: "hint", text: "尚未出题" })]); $("oral").hidden = true; return; }
+    var q = current.question, round = state.round;
+    var parts = [el("p", { class: "phase", text: "第" + current.question_id + "题 · " + q.type + " · " +
+      (current.mode === "called" ? "点名作答" : "全员作答") + " · " + (round ? round.phase_label : "预览中（仅主持台可见）") })];
+    parts.push(el("p", { class: "stem", text: q.stem }));
+    if (q.options.length) parts.push(el("ol", { class: "options-list" }, q.options.map(function (o, i) {
+      return el("li", { class: String(q.answer).indexOf(Live.LETTERS[i]) >= 0 ? "correct" : "", text: Live.LETTERS[i] + ". " + o });
+    })));
+    parts.push(el("p", { class: "key", text: "答案：" + Live.answerText(q, q.answer) }));
+    if (q.explanation) parts.push(el("p", { class: "hint", text: "解析：" + q.explanation }));
+    if (round) {
+      var c = counts[round.id];
+      var answered = c ? Math.max(c.answered, round.answered) : round.answered;
+      var left = Live.secondsLeft(round, live.now());
+      parts.push(el("p", { class: "count", text: "已作答 " + answered + " / " + (c ? c.eligible : round.eligible) +
+        (round.phase === "open" || round.phase === "paused" ? " · 剩余 " + Live.clock(left) : "") }));
+    }
+    Live.replace(box, parts);
+    renderOral(current);
+  }
+
+  function renderOral(current) {
+    var oral = $("oral");
+    oral.hidden = current.mode !== "called";
+    if (oral.hidden) return;
+    var q = current.question;
+    var points = q.type === "简答" ? q.answer : [];
+    Live.replace($("key-points"), points.map(function (p, i) {
+      return el("label", { class: "check" }, [el("input", { type: "checkbox", value: i }), " " + p.point + (p.weight !== 1 ? "（" + p.weight + "）" : "")]);
+    }));
+    var scored = current.called_answer;
+    $("oral-result").textContent = scored ? "已记录：" + scored.score + " 分（" + (scored.source === "host" ? "主持人评分" : "手机作答") + "）" : "尚未评分";
+  }
+
+  var STATUSES = [["expected", "未签到"], ["present", "出席"], ["leave", "请假"], ["absent", "缺席"], ["deputized", "代会"]];
+
+  function renderAttendees() {
+    var people = state.attendees.filter(function (a) { return !a.anonymous; });
+    $("attendance-summary").textContent = "实到 " + state.attendance.present + " / 应到 " + state.attendance.expected +
+      "，旁听 " + (state.attendees.length - people.length) + " 人";
+    Live.replace($("attendees"), people.map(function (a) {
+      var select = el("select", { "aria-label": a.name + "的出席状态", onchange: function (e) {
+        var payload = { attendee_id: a.id, status: e.target.value };
+        if (e.target.value === "deputized") {
+          var deputy = window.prompt("代会人员的姓名（须在本次参会名单中）");
+          var match = state.attendees.filter(function (x) { return x.name === (deputy || "").trim() && x.id !== a.id; })[0];
+          if (!match) { say("参会名单中没有此人", false); render(); return; }
+          payload.deputy_id = match.id;
+        }
+        command("set_attendance", payload);
+      } }, STATUSES.map(function (s) { return el("option", { value: s[0], selected: s[0] === a.status, text: s[1] }); }));
+      var device = [el("span", { text: a.bound ? "已绑定" : "—" })];
+      if (a.pending) device.push(el("button", { type: "button", class: "small primary", text: "批准新设备", onclick: function () { command("approve_device", { attendee_id: a.id }); } }));
+      if (a.bound || a.pending) device.push(el("button", { type: "button", class: "small", text: "解除绑定", onclick: function () {
+        if (window.confirm("解除" + a.name + "的手机绑定？下一台扫码的设备将被绑定。")) command("release_device", { attendee_id: a.id }); } }));
+      var draw = el("button", { type: "button", class: "small", text: a.excluded ? "恢复" : "排除", onclick: function () {
+        command(a.excluded ? "include_person" : "exclude_person", { attendee_id: a.id }); } });
+      return el("tr", { class: a.status === "present" ? "" : "muted" }, [
+        el("td", { text: a.unit }), el("td", { text: a.name + (a.secretary ? "（第一责任人）" : "") }), el("td", { text: a.position }),
+        el("td", {}, [select]), el("td", {}, device), el("td", {}, [draw])]);
+    }));
+  }
+
+  setInterval(function () { if (state && state.round && state.round.phase === "open") renderPreview(); }, 1000);
+})();

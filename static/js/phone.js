@@ -1,0 +1,156 @@
+// The participant's phone: one decision per screen, the state always visible, answers retried until acked.
+(function () {
+  "use strict";
+  var app = document.getElementById("app");
+  var view = document.getElementById("view");
+  var status = document.getElementById("status");
+  var el = Live.el;
+  var state = null, me = null, mine = {}, results = {}, picked = {}, sending = false, error = "";
+  var code = app.getAttribute("data-code");
+
+  var live = Live.connect({ code: code, device: app.getAttribute("data-device") }, {
+    state: function (next, personal) {
+      if (personal && next.me) {
+        me = next.me;
+        if (next.round && next.me.answer !== null && next.me.answer !== undefined) mine[next.round.id] = next.me.answer;
+        if (next.round && next.me.result) results[next.round.id] = next.me.result;
+      }
+      if (!next.round || !state || !state.round || next.round.id !== state.round.id) { error = ""; }
+      state = next;
+      render();
+    },
+    result: function (result) { results[result.round_id] = result; render(); },
+    connected: function (up) { if (!up) setStatus("连接中断，正在重连…", "status-offline"); else render(); }
+  });
+
+  function setStatus(text, cls) { status.textContent = text; status.className = "status " + (cls || ""); }
+
+  function clientId(roundId) {
+    // One id per (phone, round): a retry after a lost ack is recognised as the same answer.
+    var key = "answer-id:" + code + ":" + roundId;
+    var id = null;
+    try { id = localStorage.getItem(key); } catch (e) { /* storage may be disabled */ }
+    if (!id) {
+      id = roundId + "-" + Math.random().toString(36).slice(2) + Date.now().toString(36);
+      try { localStorage.setItem(key, id); } catch (e) { /* the id still lives in this page */ }
+      clientIds[roundId] = clientIds[roundId] || id;
+    }
+    return clientIds[roundId] || id;
+  }
+  var clientIds = {};
+
+  function submit(round, answer) {
+    if (sending) return;
+    sending = true; error = ""; render();
+    var attempt = function (tries) {
+      live.emit("submit_answer", { round_id: round.id, client_id: clientId(round.id), answer: answer }, function (reply) {
+        if (reply.ok) { mine[round.id] = reply.answer; sending = false; render(); return; }
+        if (reply.error === "网络超时，请重试" && tries < 5) { attempt(tries + 1); return; }
+        sending = false; error = reply.error || "提交失败"; render();
+      });
+    };
+    attempt(1);
+  }
+
+  function isMe(person) { return person && me && person.attendee_id === me.id; }
+
+  var ticking = null;
+
+  function render() {
+    if (!state) return;
+    ticking = null;
+    var round = state.round;
+    if (state.meeting.status === "ended") { setStatus("会议已结束", "status-result"); return Live.replace(view, [el("p", { class: "stem", text: "会议已结束，感谢参会。" })]); }
+    if (!round) return renderWaiting();
+    var q = round.question;
+    var answered = mine[round.id];
+    var mayAnswer = q.phone_answerable && (round.mode === "all" || isMe(round.called));
+    var parts = [el("p", { class: "stem", text: q.stem })];
+    if (round.mode === "called" && round.called) parts.unshift(el("p", { class: isMe(round.called) ? "you-called" : "hint", text: isMe(round.called) ? "请您作答" : "请听 " + round.called.name + " 作答" }));
+    if (round.phase === "revealed") {
+      setStatus("已揭晓", "status-result");
+      parts.push(renderOptions(q, answered, true));
+      parts.push(renderReveal(round, answered));
+    } else if (round.phase === "open" && mayAnswer && (answered === undefined || answered === null)) {
+      ticking = function () { setStatus("请作答 · 剩余 " + Live.clock(Live.secondsLeft(round, live.now())), "status-answering"); };
+      ticking();
+      parts.push(renderForm(round));
+    } else {
+      var label = round.phase === "paused" ? "已暂停" : round.phase === "closed" ? "已收卷，等待揭晓" :
+        (answered !== undefined && answered !== null) ? "已作答，等待揭晓" : mayAnswer ? "作答中" : (q.phone_answerable ? "作答中" : "口答题");
+      setStatus(label, answered !== undefined && answered !== null ? "status-answered" : "status-waiting");
+      parts.push(renderOptions(q, answered, false));
+      if (answered !== undefined && answered !== null) parts.push(el("p", { class: "notice", text: "您的答案：" + Live.answerText(q, answered) }));
+      else if (!q.phone_answerable) parts.push(el("p", { class: "hint", text: "口答题：请听主持人点名作答。" }));
+    }
+    if (error) parts.push(el("p", { class: "notice error", role: "alert", text: error }));
+    Live.replace(view, parts);
+  }
+
+  function renderWaiting() {
+    if (isMe(state.call)) {
+      setStatus("您被点名了", "status-called");
+      return Live.replace(view, [el("p", { class: "you-called", text: "您被点名了，请起立准备作答" }), el("p", { class: "stem", text: state.call.line })]);
+    }
+    setStatus("请稍候", "status-waiting");
+    var parts = [el("p", { class: "stem", text: "请稍候，主持人即将出题" })];
+    if (state.call) parts.push(el("p", { class: "hint", text: "当前点名：" + state.call.line }));
+    if (state.segment) parts.push(el("p", { class: "hint", text: "当前环节：" + state.segment.title }));
+    Live.replace(view, parts);
+  }
+
+  function renderOptions(q, answered, revealed) {
+    if (q.type !== "单选" && q.type !== "多选" && q.type !== "判断") return null;
+    var list = q.type === "判断" ? [["√", "正确", true], ["×", "错误", false]] :
+      q.options.map(function (text, i) { return [Live.LETTERS[i], text, Live.LETTERS[i]]; });
+    return el("div", { class: "choices" }, list.map(function (item) {
+      var mineHere = answered !== undefined && answered !== null && (q.type === "判断" ? answered === item[2] : String(answered).indexOf(item[0]) >= 0);
+      var right = revealed && (q.type === "判断" ? q.answer === item[2] : String(q.answer).indexOf(item[0]) >= 0);
+      return el("div", { class: "choice static" + (mineHere ? " mine" : "") + (right ? " correct" : "") }, [el("b", { text: item[0] }), el("span", { text: item[1] })]);
+    }));
+  }
+
+  function renderForm(round) {
+    var q = round.question;
+    var sel = picked[round.id] = picked[round.id] || (q.type === "填空" ? [] : "");
+    if (q.type === "填空") {
+      var inputs = [];
+      for (var i = 0; i < q.blanks; i++) {
+        inputs.push(el("label", { class: "blank" }, ["第" + (i + 1) + "空", el("input", { type: "text", autocomplete: "off", maxlength: "200", "data-blank": i, value: sel[i] || "",
+          oninput: function (e) { sel[Number(e.target.getAttribute("data-blank"))] = e.target.value; } })]));
+      }
+      inputs.push(el("button", { type: "button", class: "submit", disabled: sending, text: sending ? "提交中…" : "提交答案",
+        onclick: function () { var out = []; for (var j = 0; j < q.blanks; j++) out.push(sel[j] || ""); submit(round, out); } }));
+      return el("div", { class: "stack" }, inputs);
+    }
+    var items = q.type === "判断" ? [["√", "正确", true], ["×", "错误", false]] :
+      q.options.map(function (text, i) { return [Live.LETTERS[i], text, Live.LETTERS[i]]; });
+    var buttons = items.map(function (item) {
+      var on = q.type === "判断" ? sel === item[2] : String(sel).indexOf(item[0]) >= 0;
+      return el("button", { type: "button", class: "choice" + (on ? " selected" : ""), "aria-pressed": on ? "true" : "false",
+        onclick: function () {
+          if (q.type === "多选") {
+            var set = String(picked[round.id] || "");
+            picked[round.id] = set.indexOf(item[0]) >= 0 ? set.replace(item[0], "") : set + item[0];
+          } else { picked[round.id] = item[2]; }
+          render();
+        } }, [el("b", { text: item[0] }), el("span", { text: item[1] })]);
+    });
+    var ready = q.type === "判断" ? typeof sel === "boolean" : String(sel).length > 0;
+    buttons.push(el("button", { type: "button", class: "submit", disabled: !ready || sending, text: sending ? "提交中…" : "提交答案",
+      onclick: function () { submit(round, q.type === "多选" ? String(sel).split("").sort().join("") : sel); } }));
+    return el("div", { class: "choices" }, buttons);
+  }
+
+  function renderReveal(round, answered) {
+    var q = round.question, result = results[round.id];
+    var parts = [el("h2", { text: "答案：" + Live.answerText(q, q.answer) })];
+    if (result) parts.push(el("p", { class: result.correct ? "you-right" : "you-wrong", text: (result.correct ? "回答正确" : "回答有误") + "，得 " + result.score + " 分" }));
+    else if (answered === undefined || answered === null) parts.push(el("p", { class: "hint", text: "您未作答此题" }));
+    if (q.explanation) parts.push(el("p", { class: "explanation", text: q.explanation }));
+    return el("section", { class: "reveal" }, parts);
+  }
+
+  // Only the countdown in the status bar changes every second: re-rendering the form would drop typing focus.
+  setInterval(function () { if (ticking) ticking(); }, 1000);
+})();
