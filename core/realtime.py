@@ -12,6 +12,7 @@ socketio = SocketIO()
 # Phones lock their screens and switch apps: a generous ping timeout avoids needless disconnects.
 PING_INTERVAL_S = 25
 PING_TIMEOUT_S = 60
+MAX_MESSAGE_BYTES = 64 * 1024
 
 
 def init_realtime(app: Flask) -> None:
@@ -25,6 +26,8 @@ def init_realtime(app: Flask) -> None:
         ping_interval=PING_INTERVAL_S,
         ping_timeout=PING_TIMEOUT_S,
         cors_allowed_origins=[],  # same origin only
+        # No legitimate message comes near this: an answer or a command is a few hundred bytes.
+        max_http_buffer_size=MAX_MESSAGE_BYTES,
         logger=False,
         engineio_logger=False,
     )

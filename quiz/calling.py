@@ -81,3 +81,8 @@ def pick(candidate_ids: list[int], seed: int) -> int:
     if not candidate_ids:
         raise NobodyToCall("没有可点名的人员：请检查签到情况、点名范围或已排除的人员")
     return random.Random(seed).choice(sorted(candidate_ids))
+
+
+def replay(candidate_ids: list[int], seed: int) -> int:
+    """Who a recorded draw chose: the same pick from its stored candidates and seed."""
+    return pick(candidate_ids, seed)

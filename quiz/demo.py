@@ -35,7 +35,7 @@ def create_demo(session: Session, today: date | None = None) -> Meeting | None:
     for number, unit in enumerate(units):
         surname = SURNAMES[number % len(SURNAMES)]
         is_county = unit.kind == "县(市、区)"
-        roster.add_person(session, f"{surname}{GIVEN[0]}", "县（市、区）委书记" if is_county else "党委（党组）书记",
+        roster.add_person(session, f"{surname}{GIVEN[0]}", f"{unit.name[-1]}委书记" if is_county else "党委书记",
                           unit, is_secretary=True, groups=["班子成员"])
         roster.add_person(session, f"{surname}{GIVEN[1]}", "组织部部长" if is_county else "党委副书记", unit,
                           groups=["班子成员"])

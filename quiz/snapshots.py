@@ -78,6 +78,11 @@ def round_state(session: Session, meeting: Meeting, round_: Round | None) -> dic
     return state
 
 
+def segment_kind(meeting: Meeting) -> str | None:
+    """The kind of the agenda segment in progress."""
+    return next((s.kind for s in meeting.segments if s.id == meeting.current_segment_id), None)
+
+
 def public_state(session: Session, meeting: Meeting) -> dict[str, Any]:
     """What every phone in the meeting's room receives."""
     draw = session.get(PersonDraw, meeting.current_draw_id) if meeting.current_draw_id else None
@@ -107,6 +112,7 @@ def screen_state(session: Session, meeting: Meeting, join_url: str) -> dict[str,
         "attendance": {"expected": sum(u.expected for u in units), "present": sum(u.present for u in units),
                        "units": [{"name": u.name, "expected": u.expected, "present": u.present} for u in units]},
         "roll": roll,
+        "results": meeting_results(session, meeting) if segment_kind(meeting) == "results" else None,
     }
 
 
@@ -153,3 +159,17 @@ def personal_state(session: Session, meeting: Meeting, attendee: Attendee) -> di
         if answer and round_["phase"] == Phase.REVEALED.value:
             me["result"] = {"correct": answer.correct, "score": answer.score}
     return state | {"me": me}
+
+
+def meeting_results(session: Session, meeting: Meeting) -> list[dict[str, Any]]:
+    """This meeting's results per unit (shown in the 结果公布 segment)."""
+    from quiz.results import AnswerFact, unit_results
+
+    rows = session.execute(
+        select(Attendee.unit_id, Round.mode, Answer.correct, Answer.score)
+        .join(Round, Answer.round_id == Round.id).join(Attendee, Answer.attendee_id == Attendee.id)
+        .where(Round.meeting_id == meeting.id, Round.phase != Phase.REPLACED.value))
+    facts = [AnswerFact(unit_id, mode, bool(correct), float(score)) for unit_id, mode, correct, score in rows]
+    return [{"name": r.name, "called_points": round(r.called_points, 2), "called_answers": r.called_answers,
+             "accuracy": r.accuracy, "all_answers": r.all_answers}
+            for r in unit_results([(u.id, u.name) for u in meeting.units], facts)]

@@ -24,6 +24,7 @@
     var round = state.round;
     if (round) { renderQuestion(round); return; }
     timer.hidden = true;
+    if (state.results) { renderResults(); return; }
     if (state.call) { renderCall(); return; }
     renderLobby();
   }
@@ -36,6 +37,18 @@
         el("span", { class: "gauge" }, [el("span", { class: "gauge-fill gauge-" + Math.round(share / 10) })]),
         el("span", { class: "unit-count", text: u.present + "/" + u.expected })]);
     }));
+  }
+
+  function renderResults() {
+    show(question);
+    var rows = state.results.map(function (r, i) {
+      return el("tr", {}, [el("td", { text: String(i + 1) }), el("td", { text: r.name }),
+        el("td", { text: r.called_answers ? String(r.called_points) : "—" }),
+        el("td", { text: r.accuracy === null ? "—" : r.accuracy + "%" }), el("td", { text: String(r.all_answers) })]);
+    });
+    Live.replace(question, [el("h2", { class: "results-title", text: "本次会议结果" + (state.meeting.rehearsal ? "（彩排，不计分）" : "") }),
+      el("table", { class: "results" }, [el("thead", {}, [el("tr", {}, ["序", "单位", "点名答题得分", "全员答题正确率", "作答次数"].map(function (h) { return el("th", { text: h }); }))]),
+        el("tbody", {}, rows)])]);
   }
 
   function renderCall() {
@@ -85,8 +98,8 @@
       if (dist && dist.options) {
         var n = dist.options[q.type === "判断" ? item[1] : item[0]] || 0;
         var share = dist.total ? Math.round(100 * n / dist.total) : 0;
-        children.push(el("span", { class: "bar" }, [el("span", { class: "bar-fill gauge-" + Math.round(share / 10) })]));
-        children.push(el("span", { class: "bar-count", text: n + "人" }));
+        children.push(el("span", { class: "dist-bar" }, [el("span", { class: "dist-fill gauge-" + Math.round(share / 10) })]));
+        children.push(el("span", { class: "dist-count", text: n + "人" }));
       }
       return el("li", { class: right ? "correct" : "" }, children);
     }));
