@@ -87,10 +87,9 @@ def join_anonymous(session: Session, meeting: Meeting, device_token: str) -> Att
     """An audience member without a personal code, where the meeting allows it."""
     if not meeting.allow_anonymous:
         raise AttendanceError("本次会议不接受匿名旁听，请使用座位卡上的个人参会码")
-    attendee = Attendee(meeting_id=meeting.id, name="旁听人员", anonymous=True, status="present",
-                        checked_in_at=utcnow(), device_token=device_token,
-                        code=unique_code(session, Attendee.code, 10, CODE_ALPHABET))
-    session.add(attendee)
+    attendee = Attendee(name="旁听人员", anonymous=True, status="present", checked_in_at=utcnow(),
+                        device_token=device_token, code=unique_code(session, Attendee.code, 10, CODE_ALPHABET))
+    meeting.attendees.append(attendee)
     session.flush()
     return attendee
 

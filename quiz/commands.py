@@ -26,17 +26,27 @@ class BadPayload(ValueError):
     """The command's payload is malformed."""
 
 
+LABELS = {"seconds": "延时秒数", "segment_id": "议程环节", "question_id": "题目编号", "attendee_id": "参会人员",
+          "deputy_id": "代会人员", "min_difficulty": "最低难度", "max_difficulty": "最高难度", "reason": "原因",
+          "keyword": "关键词", "category": "分类"}
+
+
 def _int(payload: dict, key: str, low: int = 0, high: int = 2**31) -> int:
     value = payload.get(key)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise BadPayload(f"参数“{key}”无效")
+        raise BadPayload(f"{LABELS.get(key, key)}无效")
     return value
 
 
 def _text(payload: dict, key: str, required: bool = False) -> str:
     value = payload.get(key, "")
-    if not isinstance(value, str) or len(value) > MAX_TEXT or (required and not value.strip()):
-        raise BadPayload(f"请填写“{key}”" if required else f"参数“{key}”无效")
+    label = LABELS.get(key, key)
+    if not isinstance(value, str):
+        raise BadPayload(f"{label}无效")
+    if len(value) > MAX_TEXT:
+        raise BadPayload(f"{label}最多{MAX_TEXT}字")
+    if required and not value.strip():
+        raise BadPayload(f"请填写{label}")
     return value.strip()
 
 

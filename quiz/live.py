@@ -80,7 +80,7 @@ def draw_person(session: Session, meeting: Meeting, pool: calling.Pool, actor: s
                 redraw_reason: str = "") -> PersonDraw:
     """Call someone at random from the pool, never twice in a meeting; store seed and candidates."""
     _require_settled(session, meeting)
-    previous = session.get(PersonDraw, meeting.current_draw_id) if redraw_reason else None
+    previous = session.get(PersonDraw, meeting.current_draw_id) if redraw_reason and meeting.current_draw_id else None
     if redraw_reason and previous is None:
         raise IllegalMove("当前没有可重抽的点名")
     standing = _called_so_far(session, meeting)

@@ -93,11 +93,11 @@ def create_meeting(session: Session, plan: MeetingPlan) -> Meeting:
 def add_attendee(session: Session, meeting: Meeting, person: Person) -> Attendee:
     """Snapshot a person into the meeting with a fresh personal code."""
     attendee = Attendee(
-        meeting_id=meeting.id, person_id=person.id, unit_id=person.unit_id, name=person.name,
-        position=person.position, is_secretary=person.is_secretary, groups=list(person.groups),
+        person_id=person.id, unit_id=person.unit_id, name=person.name, position=person.position,
+        is_secretary=person.is_secretary, groups=list(person.groups),
         code=unique_code(session, Attendee.code, 8, CODE_ALPHABET),
     )
-    session.add(attendee)
+    meeting.attendees.append(attendee)  # through the collection, so a loaded meeting sees it at once
     session.flush()
     return attendee
 

@@ -1,0 +1,43 @@
+"""Meeting fixtures: a small roster and a meeting built on it, in one line each."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import count
+
+import pytest
+
+from quiz import roster
+from quiz.meetings import MeetingPlan, create_meeting
+
+_meetings = count(1)
+
+
+def make_meeting(session, units: int = 3, **plan):  # type: ignore[no-untyped-def]
+    """Units 单位1…N (named afresh for each further meeting), each with a secretary (第一责任人) and a deputy,
+    and a meeting of all of them."""
+    made = []
+    batch = next(_meetings)
+    prefix = "" if batch == 1 else f"第{batch}组"
+    for number in range(1, units + 1):
+        unit = roster.add_unit(session, f"{prefix}单位{number}", "市直单位")
+        roster.add_person(session, f"书记{number}", "党委书记", unit, is_secretary=True)
+        roster.add_person(session, f"副书记{number}", "党委副书记", unit, groups=["班子成员"])
+        made.append(unit)
+    values = {"title": "2026Q4 书记问效会", "quarter": "2026Q4", "held_on": date(2026, 11, 22),
+              "unit_ids": [u.id for u in made]} | plan
+    meeting = create_meeting(session, MeetingPlan(**values))
+    session.commit()
+    return meeting
+
+
+@pytest.fixture(autouse=True)
+def fresh_names():  # type: ignore[no-untyped-def]
+    """Each test's first meeting uses the plain names 单位1…N."""
+    global _meetings
+    _meetings = count(1)
+
+
+@pytest.fixture()
+def meeting(session):  # type: ignore[no-untyped-def]
+    return make_meeting(session)
