@@ -18,8 +18,9 @@ from quiz import roster
 from quiz.models import Attendee, Meeting, MeetingEvent, Person, Segment, Unit
 from quiz.scoring import DEFAULT_SCORING
 
-SEGMENT_KINDS = {"call": "点名答题", "all": "全员答题", "results": "结果公布"}
-DEFAULT_AGENDA = ["call", "all", "results"]
+SEGMENT_KINDS = {"call": "点名答题", "all": "全员答题", "review": "述职评议", "pledge": "表态发言",
+                 "results": "结果公布"}
+DEFAULT_AGENDA = ["call", "all", "review", "results"]
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a card without doubt
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 DEFAULT_SETTINGS = {"scoring": DEFAULT_SCORING, "time_limit_s": 60, "recent_meetings": 2}

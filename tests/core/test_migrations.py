@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, inspect, text
 import core.accounts.models  # noqa: F401
 import question_bank.models  # noqa: F401
 import quiz.models  # noqa: F401
+import quiz.review_models  # noqa: F401
 from core import migrate
 from core.db import Base, make_engine
 from tests.services import private_postgres_database
