@@ -83,6 +83,7 @@ class Meeting(Base):
     current_segment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     current_round_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     current_draw_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    current_review_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     units: Mapped[list[Unit]] = relationship(secondary=meeting_units, order_by=Unit.position)
