@@ -13,10 +13,11 @@ from core.db import db
 from core.realtime import socketio
 from question_bank.draw import DrawFilters, NotEnoughQuestions
 from question_bank.kinds import QuestionType
-from quiz import attendance, calling, live, meetings
+from quiz import attendance, calling, live, meetings, reviewing
 from quiz.engine import IllegalMove
 from quiz.models import Attendee, Meeting, Round
 from quiz.publish import CountTicker, publish, schedule_close, send_results
+from quiz.review import BadBallot
 from quiz.writer import AnswerWriter
 
 MAX_TEXT = 200
@@ -28,7 +29,8 @@ class BadPayload(ValueError):
 
 LABELS = {"seconds": "延时秒数", "segment_id": "议程环节", "question_id": "题目编号", "attendee_id": "参会人员",
           "deputy_id": "代会人员", "min_difficulty": "最低难度", "max_difficulty": "最高难度", "reason": "原因",
-          "keyword": "关键词", "category": "分类"}
+          "keyword": "关键词", "category": "分类", "text": "内容", "item_id": "述职单位", "kind": "类别",
+          "part": "述职环节", "action": "操作", "kept": "兑现情况", "note": "备注", "commitment_id": "承诺事项"}
 
 
 def _int(payload: dict, key: str, low: int = 0, high: int = 2**31) -> int:
@@ -72,6 +74,20 @@ def _filters(payload: dict) -> DrawFilters:
     return DrawFilters(types=frozenset(QuestionType(t) for t in types), categories=frozenset(categories),
                        min_difficulty=_int(payload, "min_difficulty", 1, 5) if "min_difficulty" in payload else 1,
                        max_difficulty=_int(payload, "max_difficulty", 1, 5) if "max_difficulty" in payload else 5)
+
+
+def _long_text(payload: dict, key: str, limit: int = 4000) -> str:
+    value = payload.get(key, "")
+    if not isinstance(value, str) or len(value) > limit:
+        raise BadPayload(f"{LABELS.get(key, key)}最多{limit}字")
+    return value
+
+
+def _counts(payload: dict) -> dict:
+    counts = payload.get("counts")
+    if not isinstance(counts, dict) or len(counts) > 20:
+        raise BadPayload("纸质票数据无效")
+    return counts
 
 
 def _mode(payload: dict) -> str:
@@ -119,11 +135,25 @@ COMMANDS: dict[str, Service] = {
     "next_question": lambda s, m, p, a: live.next_question(s, m, a),
     "score_oral": lambda s, m, p, a: live.score_oral(s, m, _verdict(p), a),
     "set_attendance": _set_attendance,
+    "review_select": lambda s, m, p, a: reviewing.select_item(s, m, _int(p, "item_id", 1), a),
+    "review_part": lambda s, m, p, a: reviewing.set_part(s, m, _text(p, "part"), a),
+    "review_speech": lambda s, m, p, a: reviewing.speech(s, m, _text(p, "action"), a),
+    "review_open_vote": lambda s, m, p, a: reviewing.open_vote(s, m, a),
+    "review_close_vote": lambda s, m, p, a: reviewing.close_vote(s, m, a),
+    "review_reveal": lambda s, m, p, a: reviewing.reveal(s, m, a),
+    "review_comment": lambda s, m, p, a: reviewing.set_comment(s, m, _long_text(p, "text"), a),
+    "review_commitment": lambda s, m, p, a: reviewing.add_commitment(s, m, _text(p, "kind"), _text(p, "text", True),
+                                                                     a),
+    "review_rate_commitment": lambda s, m, p, a: reviewing.rate_commitment(s, m, _int(p, "commitment_id", 1),
+                                                                             _text(p, "kept"), a),
+    "paper_tally": lambda s, m, p, a: reviewing.add_paper_tally(s, m, _int(p, "item_id", 1), _counts(p), a,
+                                                                _text(p, "note")),
     "approve_device": lambda s, m, p, a: attendance.approve_device(s, _attendee(s, m, p)),
     "release_device": lambda s, m, p, a: attendance.release_device(s, _attendee(s, m, p)),
 }
 TIMED = {"show_question", "resume_question", "extend_question"}
-DOMAIN_ERRORS = (IllegalMove, BadPayload, NotEnoughQuestions, calling.NobodyToCall, attendance.AttendanceError)
+DOMAIN_ERRORS = (IllegalMove, BadPayload, NotEnoughQuestions, calling.NobodyToCall, attendance.AttendanceError,
+                 BadBallot)
 
 
 def run(name: str, identity, payload: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -169,10 +199,15 @@ def _log_refusal(session: Session, name: str, identity) -> None:  # type: ignore
             session.commit()
 
 
+def ticker() -> CountTicker:
+    """This process's aggregator of answer and ballot counts."""
+    app = current_app._get_current_object()
+    return app.extensions.setdefault("count_ticker", CountTicker(app))
+
+
 def writer() -> AnswerWriter:
     """This process's answer writer (created with the app's first answer)."""
     app = current_app._get_current_object()
     if "answer_writer" not in app.extensions:
-        ticker = CountTicker(app)
-        app.extensions["answer_writer"] = AnswerWriter(app, socketio.start_background_task, ticker.touched)
+        app.extensions["answer_writer"] = AnswerWriter(app, socketio.start_background_task, ticker().touched)
     return app.extensions["answer_writer"]

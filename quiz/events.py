@@ -17,9 +17,12 @@ from core.accounts import guard
 from core.accounts.roles import Role, allows
 from core.db import db, utcnow
 from core.realtime import socketio
-from quiz import commands, meetings, protocol, snapshots
+from quiz import commands, meetings, protocol, reviewing, snapshots
+from quiz.engine import IllegalMove
 from quiz.models import Attendee, Meeting
 from quiz.publish import join_url
+from quiz.review import BadBallot
+from quiz.review_models import ReviewItem
 from quiz.writer import Submission
 
 MAX_CLIENT_ID = 40
@@ -121,6 +124,29 @@ def on_submit_answer(payload: Any = None) -> dict[str, Any]:
     submission = Submission(payload["round_id"], identity.attendee_id, payload["client_id"], payload.get("answer"),
                             received_at)
     return commands.writer().submit(submission)
+
+
+@socketio.on(protocol.SUBMIT_RATING)
+def on_submit_rating(payload: Any = None) -> dict[str, Any]:
+    """Store or change this phone's ballot for the speaker. The payload is never logged."""
+    identity = CONNECTIONS.get(request.sid)
+    if identity is None or identity.kind != "phone":
+        return {"ok": False, "error": "只有参会人员的手机可以评议"}
+    if not isinstance(payload, dict) or not isinstance(payload.get("item_id"), int):
+        return {"ok": False, "error": "评议数据无效"}
+    session = db.session
+    item = session.get(ReviewItem, payload["item_id"])
+    rater = session.get(Attendee, identity.attendee_id)
+    try:
+        if item is None or item.meeting_id != identity.meeting_id:
+            raise IllegalMove("述职单位不存在")
+        reviewing.submit_ballot(session, item, rater, payload.get("ballot"))
+        session.commit()
+    except (IllegalMove, BadBallot) as error:
+        session.rollback()
+        return {"ok": False, "error": str(error)}
+    commands.ticker().touched_review(item.id)
+    return {"ok": True}
 
 
 def _host_handler(name: str):  # type: ignore[no-untyped-def]

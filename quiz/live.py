@@ -23,6 +23,7 @@ from quiz import calling, engine
 from quiz.engine import IllegalMove, Phase, RoundClock
 from quiz.meetings import log
 from quiz.models import Answer, Attendee, Meeting, PersonDraw, Round
+from quiz.review_models import ScoreCorrection
 from quiz.scoring import oral, scoring_settings
 
 
@@ -248,6 +249,11 @@ def score_oral(session: Session, meeting: Meeting, verdict: dict, actor: str) ->
     if answer is None:
         answer = Answer(round_id=round_.id, attendee_id=round_.called_id, client_id=f"host-{round_.id}")
         session.add(answer)
+    elif (answer.score, answer.payload) != (marked.score, verdict):
+        # A changed score is a correction on the record (who, when, why), never a silent edit.
+        session.add(ScoreCorrection(meeting_id=meeting.id, answer_id=answer.id, old_score=answer.score,
+                                    new_score=marked.score, old_payload=answer.payload, new_payload=verdict,
+                                    reason="主持人重新评分", actor=actor))
     answer.payload, answer.source, answer.correct, answer.score = verdict, "host", marked.correct, marked.score
     log(session, meeting, "score_oral", actor, round_id=round_.id, score=marked.score, verdict=verdict)
     session.flush()
@@ -270,5 +276,10 @@ def set_segment(session: Session, meeting: Meeting, segment_id: int, actor: str)
     if segment_id not in {s.id for s in meeting.segments}:
         raise IllegalMove("议程中没有这个环节")
     meeting.current_segment_id = segment_id
+    segment = next(s for s in meeting.segments if s.id == segment_id)
+    if segment.kind in ("review", "pledge"):
+        from quiz.reviewing import ensure_items
+
+        ensure_items(session, meeting, segment)
     log(session, meeting, "set_segment", actor, segment_id=segment_id)
     session.flush()

@@ -152,6 +152,6 @@ def attendee_by_code(session: Session, code: str) -> Attendee | None:
     return session.scalar(select(Attendee).where(Attendee.code == cleaned))
 
 
-def log(session: Session, meeting: Meeting, kind: str, actor: str = "", note: str = "", **detail: Any) -> None:
-    """Add a line to the meeting's log."""
-    session.add(MeetingEvent(meeting_id=meeting.id, kind=kind, actor=actor, note=note, detail=detail))
+def log(session: Session, meeting: Meeting, event: str, actor: str = "", note: str = "", **detail: Any) -> None:
+    """Add a line to the meeting's log (any keyword becomes a detail)."""
+    session.add(MeetingEvent(meeting_id=meeting.id, kind=event, actor=actor, note=note, detail=detail))

@@ -19,7 +19,11 @@ HOST_COMMANDS = (
     "include_person", "draw_question", "pick_question", "show_question", "pause_question", "resume_question",
     "extend_question", "close_question", "reveal_answer", "replace_question", "next_question", "score_oral",
     "set_attendance", "approve_device", "release_device",
+    "review_select", "review_part", "review_speech", "review_open_vote", "review_close_vote", "review_reveal",
+    "review_comment", "review_commitment", "review_rate_commitment", "paper_tally",
 )
+SUBMIT_RATING = "submit_rating"
+VOTE_COUNT = "vote_count"  # aggregated turnout of the review vote, like ANSWER_COUNT
 
 
 def phones(meeting_id: int) -> str:

@@ -57,18 +57,28 @@ def schedule_close(app: Flask, round_id: int, deadline: datetime) -> None:
 
 
 class CountTicker:
-    """Collects rounds that received answers and emits their counts at most every COUNT_INTERVAL_S."""
+    """Collects rounds that received answers (and review items that received ballots) and emits their counts
+    at most every COUNT_INTERVAL_S — never one event per answer."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.dirty: set[int] = set()
+        self.dirty_items: set[int] = set()
         self.lock = threading.Lock()
         self.started = False
 
     def touched(self, round_ids: set[int]) -> None:
         """Called by the answer writer after a commit."""
+        self._mark(round_ids, set())
+
+    def touched_review(self, item_id: int) -> None:
+        """Called after a ballot is committed."""
+        self._mark(set(), {item_id})
+
+    def _mark(self, round_ids: set[int], item_ids: set[int]) -> None:
         with self.lock:
             self.dirty |= round_ids
+            self.dirty_items |= item_ids
             if not self.started:
                 self.started = True
                 socketio.start_background_task(self._run)
@@ -77,12 +87,28 @@ class CountTicker:
         while True:
             socketio.sleep(COUNT_INTERVAL_S)
             with self.lock:
-                rounds, self.dirty = self.dirty, set()
-            if rounds:
+                rounds, items = self.dirty, self.dirty_items
+                self.dirty, self.dirty_items = set(), set()
+            if rounds or items:
                 with self.app.app_context():
                     self._emit(rounds)
+                    self._emit_votes(items)
+
+    def _emit_votes(self, item_ids: set[int]) -> None:
+        from quiz import reviewing
+        from quiz.review_models import ReviewItem
+
+        session = db.session
+        for item in session.scalars(select(ReviewItem).where(ReviewItem.id.in_(item_ids))):
+            meeting = session.get(Meeting, item.meeting_id)
+            ballots, eligible = reviewing.turnout(session, meeting, item)
+            payload = {"item_id": item.id, "ballots": ballots, "eligible": eligible}
+            for room in (protocol.screen(meeting.id), protocol.host(meeting.id)):
+                socketio.emit(protocol.VOTE_COUNT, payload, to=room)
 
     def _emit(self, round_ids: set[int]) -> None:
+        if not round_ids:
+            return
         session = db.session
         for round_ in session.scalars(select(Round).where(Round.id.in_(round_ids))):
             meeting = session.get(Meeting, round_.meeting_id)

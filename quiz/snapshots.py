@@ -95,6 +95,7 @@ def public_state(session: Session, meeting: Meeting) -> dict[str, Any]:
         "segment": {"id": segment.id, "kind": segment.kind, "title": segment.title} if segment else None,
         "call": _called(draw.chosen) if draw else None,
         "round": round_state(session, meeting, round_),
+        "review": review_state(session, meeting),
     }
 
 
@@ -132,6 +133,8 @@ def host_state(session: Session, meeting: Meeting, join_url: str) -> dict[str, A
             if oral_answer else None)
     if state["call"]:
         state["call"]["name_hint"] = with_hints(state["call"]["name"])
+    state["review"] = review_state(session, meeting, for_host=True)
+    state["review_items"] = host_review_items(session, meeting)
     state["attendees"] = [_attendee_row(a) for a in meeting.attendees]
     state["segments"] = [{"id": s.id, "kind": s.kind, "title": s.title} for s in meeting.segments]
     state["pool_kinds"] = POOL_KINDS
@@ -150,7 +153,7 @@ def personal_state(session: Session, meeting: Meeting, attendee: Attendee) -> di
     """One phone's view: the public state plus who they are and their own answer (and result once revealed)."""
     state = public_state(session, meeting)
     me = {"id": attendee.id, "name": attendee.name, "unit": attendee.unit.name if attendee.unit else "",
-          "anonymous": attendee.anonymous}
+          "unit_id": attendee.unit_id, "anonymous": attendee.anonymous}
     round_ = state["round"]
     if round_ is not None:
         answer = session.scalar(select(Answer).where(Answer.round_id == round_["id"],
@@ -158,6 +161,14 @@ def personal_state(session: Session, meeting: Meeting, attendee: Attendee) -> di
         me["answer"] = answer.payload if answer and answer.source == "phone" else None
         if answer and round_["phase"] == Phase.REVEALED.value:
             me["result"] = {"correct": answer.correct, "score": answer.score}
+    review = state["review"]
+    if review is not None:
+        from quiz import reviewing
+
+        item = reviewing.current_item(session, meeting)
+        me["can_rate"] = attendee in reviewing.eligible_raters(meeting, item)
+        me["voted"] = reviewing.has_voted(session, item, attendee)
+        me["ballot"] = reviewing.my_ballot(session, item, attendee) if review["vote_state"] == "open" else None
     return state | {"me": me}
 
 
@@ -173,3 +184,49 @@ def meeting_results(session: Session, meeting: Meeting) -> list[dict[str, Any]]:
     return [{"name": r.name, "called_points": round(r.called_points, 2), "called_answers": r.called_answers,
              "accuracy": r.accuracy, "all_answers": r.all_answers}
             for r in unit_results([(u.id, u.name) for u in meeting.units], facts)]
+
+
+def review_state(session: Session, meeting: Meeting, for_host: bool = False) -> dict[str, Any] | None:
+    """The 述职评议 item in progress: speaker, part, timer, turnout, last quarter's commitments; the result only
+    once revealed (the host sees it from the close of the vote)."""
+    from quiz import review, reviewing
+
+    item = reviewing.current_item(session, meeting)
+    if item is None or segment_kind(meeting) not in ("review", "pledge"):
+        return None
+    ballots, eligible = reviewing.turnout(session, meeting, item)
+    speaker = item.speaker
+    state: dict[str, Any] = {
+        "item_id": item.id, "unit_id": item.unit_id, "unit": item.unit.name, "kind": segment_kind(meeting),
+        "speaker": {"name": speaker.name, "position": speaker.position} if speaker else None,
+        "part": item.part, "part_label": review.PARTS.get(item.part, ""),
+        "speech": {"started_ms": epoch_ms(item.speech_started_at), "stopped_ms": epoch_ms(item.speech_stopped_at),
+                   "limit_s": item.speech_limit_s},
+        "vote_state": item.vote_state, "criteria": [c["name"] for c in item.criteria],
+        "ratings": list(review.RATING_VALUES), "turnout": {"ballots": ballots, "eligible": eligible},
+        "min_ballots": item.min_ballots,
+        "earlier_commitments": [{"id": c.id, "kind": c.kind, "text": c.text, "kept": c.kept}
+                                for c in reviewing.earlier_commitments(session, meeting, item.unit_id)],
+        "result": None,
+    }
+    if item.vote_state == "revealed" or (for_host and item.vote_state == "closed"):
+        tally = reviewing.result(session, item)
+        state["result"] = {"score": tally.score, "ballots": tally.ballots, "ratings": tally.ratings,
+                           "criteria": {k: round(v / tally.ballots, 2) for k, v in tally.criteria_sums.items()}
+                           if tally.ballots else {}}
+    if for_host:
+        state["comment"] = item.comment
+        state["commitments"] = [{"id": c.id, "kind": c.kind, "text": c.text}
+                                for c in reviewing.own_commitments(session, meeting, item.unit_id)]
+    return state
+
+
+def host_review_items(session: Session, meeting: Meeting) -> list[dict[str, Any]] | None:
+    """Every unit of the current review segment, for the console's list (also before one is chosen)."""
+    from quiz import reviewing
+
+    segment = next((s for s in meeting.segments if s.id == meeting.current_segment_id), None)
+    if segment is None or segment.kind not in ("review", "pledge"):
+        return None
+    return [{"id": i.id, "unit": i.unit.name, "vote_state": i.vote_state}
+            for i in reviewing.items_of(session, segment.id)]

@@ -75,6 +75,14 @@ window.Live = (function () {
 
   var LETTERS = "ABCDEFGH";
 
+  // The speaking timer: time used against the limit; past the limit it shows the overrun as +mm:ss.
+  function speechClock(speech, now) {
+    if (!speech || !speech.started_ms) return "未计时";
+    var used = Math.floor(((speech.stopped_ms || now) - speech.started_ms) / 1000);
+    var over = used - speech.limit_s;
+    return over > 0 ? "超时 +" + clock(over) : clock(used) + " / " + clock(speech.limit_s);
+  }
+
   function answerText(question, answer) {
     if (answer === null || answer === undefined) return "";
     if (question.type === "判断") return answer ? "正确" : "错误";
@@ -84,5 +92,5 @@ window.Live = (function () {
   }
 
   return { connect: connect, el: el, replace: replace, secondsLeft: secondsLeft, clock: clock, LETTERS: LETTERS,
-           answerText: answerText };
+           answerText: answerText, speechClock: speechClock };
 })();

@@ -12,6 +12,7 @@
     state: function (next, personal) {
       if (personal && next.me) {
         me = next.me;
+        if (next.review) { me.ballot_item = next.review.item_id; if (next.me.voted) ratingSent[next.review.item_id] = true; }
         if (next.round && next.me.answer !== null && next.me.answer !== undefined) mine[next.round.id] = next.me.answer;
         if (next.round && next.me.result) results[next.round.id] = next.me.result;
       }
@@ -61,6 +62,7 @@
     ticking = null;
     var round = state.round;
     if (state.meeting.status === "ended") { setStatus("会议已结束", "status-result"); return Live.replace(view, [el("p", { class: "stem", text: "会议已结束，感谢参会。" })]); }
+    if (!round && state.review) return renderReview();
     if (!round) return renderWaiting();
     var q = round.question;
     var answered = mine[round.id];
@@ -85,6 +87,62 @@
     }
     if (error) parts.push(el("p", { class: "notice error", role: "alert", text: error }));
     Live.replace(view, parts);
+  }
+
+  var rating = {}, ratingSent = {};
+
+  function renderReview() {
+    var review = state.review, parts = [];
+    var who = review.speaker ? review.speaker.position + " " + review.speaker.name : "";
+    parts.push(el("p", { class: "stem", text: review.unit + (who ? " · " + who : "") }));
+    if (review.part_label) parts.push(el("p", { class: "hint", text: "正在" + review.part_label }));
+    var own = me && me.unit_id === review.unit_id;
+    if (review.vote_state === "open" && me && !me.anonymous && !own) {
+      setStatus(ratingSent[review.item_id] ? "已评议（投票结束前可修改）" : "请评议", ratingSent[review.item_id] ? "status-answered" : "status-answering");
+      parts.push(renderBallot(review));
+    } else if (own && review.vote_state !== "none") {
+      setStatus("本单位述职", "status-waiting");
+      parts.push(el("p", { class: "notice", text: "本单位述职，不参与评议。" }));
+    } else if (review.vote_state === "closed") {
+      setStatus("投票已结束", "status-waiting");
+    } else if (review.vote_state === "revealed" && review.result) {
+      setStatus("评议结果已公布", "status-result");
+      parts.push(el("p", { class: "notice", text: "评议结果：" + (review.result.score === null ? "无有效票" : review.result.score + " 分") }));
+    } else {
+      setStatus(review.kind === "pledge" ? "表态发言" : "述职中", "status-waiting");
+    }
+    if (error) parts.push(el("p", { class: "notice error", role: "alert", text: error }));
+    Live.replace(view, parts);
+  }
+
+  function renderBallot(review) {
+    var id = review.item_id;
+    if (!rating[id] && me && me.ballot && me.ballot_item === id) rating[id] = me.ballot;
+    var current = rating[id] || {};
+    var items = [];
+    if (!review.criteria.length) {
+      review.ratings.forEach(function (name) {
+        items.push(el("button", { type: "button", class: "choice" + (current.rating === name ? " selected" : ""), "aria-pressed": current.rating === name ? "true" : "false",
+          onclick: function () { rating[id] = { rating: name }; render(); } }, [el("span", { text: name })]));
+      });
+    } else {
+      review.criteria.forEach(function (name) {
+        var select = el("select", { class: "score-select", "aria-label": name, onchange: function (e) {
+          rating[id] = Object.assign({}, rating[id] || {}); rating[id][name] = Number(e.target.value); } },
+          [el("option", { value: "", text: "请打分" })].concat([10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map(function (n) {
+            return el("option", { value: n, selected: current[name] === n, text: n + " 分" }); })));
+        items.push(el("label", { class: "blank" }, [name, select]));
+      });
+    }
+    items.push(el("button", { type: "button", class: "submit", disabled: sending, text: ratingSent[id] ? "修改评议" : "提交评议", onclick: function () {
+      sending = true; error = ""; render();
+      live.emit("submit_rating", { item_id: id, ballot: rating[id] || {} }, function (reply) {
+        sending = false;
+        if (reply.ok) ratingSent[id] = true; else error = reply.error || "提交失败";
+        render();
+      });
+    } }));
+    return el("div", { class: "choices" }, items);
   }
 
   function renderWaiting() {

@@ -12,6 +12,12 @@
     state: function (next) { state = next; render(); },
     answerCount: function (c) { counts[c.round_id] = c; renderCount(); }
   });
+  live.socket.on("vote_count", function (c) {
+    if (state && state.review && state.review.item_id === c.item_id && !state.round && !state.results) {
+      state.review.turnout = { ballots: c.ballots, eligible: c.eligible };
+      renderReview();
+    }
+  });
 
   function show(section) {
     [lobby, call, question].forEach(function (s) { s.hidden = s !== section; });
@@ -25,6 +31,7 @@
     if (round) { renderQuestion(round); return; }
     timer.hidden = true;
     if (state.results) { renderResults(); return; }
+    if (state.review) { renderReview(); return; }
     if (state.call) { renderCall(); return; }
     renderLobby();
   }
@@ -49,6 +56,49 @@
     Live.replace(question, [el("h2", { class: "results-title", text: "本次会议结果" + (state.meeting.rehearsal ? "（彩排，不计分）" : "") }),
       el("table", { class: "results" }, [el("thead", {}, [el("tr", {}, ["序", "单位", "点名答题得分", "全员答题正确率", "作答次数"].map(function (h) { return el("th", { text: h }); }))]),
         el("tbody", {}, rows)])]);
+  }
+
+  function renderReview() {
+    show(question);
+    var review = state.review, parts = [];
+    var who = review.speaker ? review.speaker.position + " " + review.speaker.name : "";
+    parts.push(el("p", { class: "called", text: (review.kind === "pledge" ? "表态发言 · " : "述职评议 · ") + review.unit }));
+    parts.push(el("p", { class: "stem", text: who + (review.part_label ? " · " + review.part_label : "") }));
+    parts.push(el("p", { class: "speech-clock", id: "speech-clock" }));
+    if (review.vote_state === "open" || review.vote_state === "closed") {
+      var share = review.turnout.eligible ? Math.round(100 * review.turnout.ballots / review.turnout.eligible) : 0;
+      parts.push(el("p", { class: "live-count", id: "turnout", text: (review.vote_state === "open" ? "评议投票中" : "投票已结束") +
+        " · 已投 " + review.turnout.ballots + " / " + review.turnout.eligible }));
+      parts.push(el("span", { class: "gauge wide" }, [el("span", { class: "gauge-fill gauge-" + Math.round(share / 10) })]));
+    }
+    if (review.result) {
+      var r = review.result;
+      var rows = Object.keys(r.ratings || {}).map(function (k) {
+        var n = r.ratings[k], pct = r.ballots ? Math.round(100 * n / r.ballots) : 0;
+        return el("li", {}, [el("b", { text: k }), el("span", { class: "dist-bar" }, [el("span", { class: "dist-fill gauge-" + Math.round(pct / 10) })]),
+          el("span", { class: "dist-count", text: n + "票" })]);
+      });
+      parts.push(el("section", { class: "reveal" }, [el("h2", { text: "评议结果" }),
+        el("p", { class: "answer", text: r.score === null ? "无有效票" : r.score + " 分（" + r.ballots + " 票）" }),
+        el("ol", { class: "options" }, rows)]));
+    }
+    if (review.earlier_commitments.length) {
+      var kept = { kept: "已兑现", partly: "部分兑现", not_kept: "未兑现" };
+      parts.push(el("section", { class: "commitments" }, [el("h2", { text: "上季度承诺" }),
+        el("ul", {}, review.earlier_commitments.map(function (c) {
+          return el("li", { text: (c.kind === "problem" ? "【问题】" : "【打算】") + c.text + (c.kept ? "（" + kept[c.kept] + "）" : "") });
+        }))]));
+    }
+    Live.replace(question, parts);
+    tickSpeech();
+  }
+
+  function tickSpeech() {
+    var node = document.getElementById("speech-clock");
+    if (!node || !state || !state.review) return;
+    var text = Live.speechClock(state.review.speech, live.now());
+    node.textContent = text;
+    node.className = "speech-clock" + (text.indexOf("超时") === 0 ? " urgent" : "");
   }
 
   function renderCall() {
@@ -125,5 +175,5 @@
     timer.className = "timer" + (left <= 10 ? " urgent" : "") + (round.phase === "paused" ? " paused" : "");
   }
 
-  setInterval(tick, 250);
+  setInterval(function () { tick(); tickSpeech(); }, 250);
 })();

@@ -15,6 +15,7 @@ from question_bank.models import QuestionUsage
 from quiz import attendance, calling, live
 from quiz.engine import IllegalMove
 from quiz.models import MeetingEvent, PersonDraw
+from quiz.review_models import ScoreCorrection
 from tests.factories import make_question
 from tests.quiz.conftest import make_meeting
 
@@ -141,4 +142,7 @@ def test_oral_scoring_of_the_called_person(session, meeting):
     assert (answer.attendee_id, answer.score, answer.correct) == (draw.chosen_id, 5.0, False)
     again = command(session, meeting, lambda: live.score_oral(session, meeting, {"right": True}, HOST))
     assert again.id == answer.id and again.score == 10.0
+    correction = session.scalar(select(ScoreCorrection))
+    assert (correction.old_score, correction.new_score, correction.actor, correction.answer_id) == (5.0, 10.0, HOST,
+                                                                                                    answer.id)
     assert session.scalar(select(PersonDraw.id)) == draw.id

@@ -12,7 +12,7 @@ from tests.quiz.conftest import make_meeting
 
 
 def test_a_meeting_snapshots_its_attendees_with_personal_codes(session, meeting):
-    assert [s.kind for s in meeting.segments] == ["call", "all", "results"]
+    assert [s.kind for s in meeting.segments] == ["call", "all", "review", "results"]
     assert len(meeting.attendees) == 6 and len(meeting.join_code) == 6 and meeting.join_code.isdigit()
     codes = [a.code for a in meeting.attendees]
     assert len(set(codes)) == 6 and all(len(c) == 8 and set(c) <= set(CODE_ALPHABET) for c in codes)
@@ -45,7 +45,7 @@ def test_copy_last_quarters_meeting_takes_todays_roster(session, meeting):
     session.commit()
     assert (copy.quarter, copy.title) == ("2027Q1", "2027Q1 书记问效会")
     assert [u.id for u in copy.units] == [u.id for u in meeting.units]
-    assert [s.kind for s in copy.segments] == ["call", "all", "results"]
+    assert [s.kind for s in copy.segments] == ["call", "all", "review", "results"]
     assert next(a for a in copy.attendees if a.name == "副书记1").unit_id == meeting.units[1].id
     assert moved.unit_id == meeting.units[0].id  # last quarter's record is unchanged
     assert {a.code for a in copy.attendees}.isdisjoint({a.code for a in meeting.attendees})

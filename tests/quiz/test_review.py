@@ -1,0 +1,120 @@
+"""述职评议: the tally rules, and the live vote through real Socket.IO test clients — nobody rates their own
+unit, one ballot per rater (changeable until the close), the close deletes every rater→ballot link, the result
+needs the minimum number of ballots, paper tallies count, and nothing ties a ballot to its rater."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import inspect, select
+
+from core.accounts.roles import Role
+from core.realtime import socketio
+from quiz import attendance, reviewing
+from quiz.models import MeetingEvent
+from quiz.review import BadBallot, read_ballot, tally
+from quiz.review_models import Ballot, BallotLink, ReviewItem, VoteReceipt
+from tests.factories import login, make_user
+
+CRITERIA = [{"name": "抓党建成效", "weight": 2}, {"name": "问题查摆", "weight": 1}]
+
+
+def test_tally_of_ratings_weights_and_paper():
+    result = tally([], [("", {"rating": "满意"}), ("班子成员", {"rating": "不满意"})], {"班子成员": 3},
+                   [{"满意": 2, "基本满意": 1}])
+    assert result.ballots == 5 and result.ratings == {"满意": 3, "基本满意": 1, "不满意": 1}
+    assert result.score == round((100 + 0 * 3 + 200 + 60) / 7, 2)
+
+
+def test_tally_of_criteria():
+    result = tally(CRITERIA, [("", {"抓党建成效": 9, "问题查摆": 6})], {}, [{"ballots": 2, "sums": {"抓党建成效": 14,
+                                                                                              "问题查摆": 16}}])
+    assert result.ballots == 3
+    assert result.score == round((80 + 2 * (2 * 7 + 8) / 3 * 10) / 3, 2)
+    with pytest.raises(BadBallot, match="请为“问题查摆”打 1–10 分"):
+        read_ballot(CRITERIA, {"抓党建成效": 9})
+    with pytest.raises(BadBallot):
+        read_ballot([], {"rating": "非常满意"})
+
+
+def host_client(app, client, session, meeting):  # type: ignore[no-untyped-def]
+    login(client, make_user(session, Role.HOST))
+    host = socketio.test_client(app, auth={"meeting_id": meeting.id}, flask_test_client=client)
+    host.rev = host.emit("sync", None, callback=True)["state"]["rev"]
+    return host
+
+
+def do(host, event: str, **payload) -> dict:  # type: ignore[no-untyped-def]
+    reply = host.emit(event, {"rev": host.rev, **payload}, callback=True)
+    host.rev = reply.get("rev", host.rev)
+    return reply
+
+
+def test_a_live_vote_is_anonymous_by_construction(app, client, session, meeting):
+    phones = {}
+    for number, attendee in enumerate(meeting.attendees):
+        attendance.check_in(session, attendee, f"dev-{number}")
+        phones[attendee.name] = (attendee, f"dev-{number}")
+    meeting.settings = {**meeting.settings, "review": {"min_ballots": 3}}
+    session.commit()
+    host = host_client(app, client, session, meeting)
+    review_segment = next(s for s in meeting.segments if s.kind == "review")
+    assert do(host, "set_segment", segment_id=review_segment.id)["ok"]
+    items = session.scalars(select(ReviewItem).order_by(ReviewItem.position)).all()
+    assert [i.unit_id for i in items] == [u.id for u in meeting.units]
+    first = items[0]
+    assert do(host, "review_select", item_id=first.id)["ok"]
+    assert do(host, "review_speech", action="start")["ok"] and do(host, "review_part", part="problems")["ok"]
+    assert do(host, "review_reveal")["error"] == "请先结束投票"
+    assert do(host, "review_open_vote")["ok"]
+
+    def rate(name: str, rating: str) -> dict:
+        attendee, device = phones[name]
+        sio = socketio.test_client(app, auth={"code": attendee.code, "device": device})
+        reply = sio.emit("submit_rating", {"item_id": first.id, "ballot": {"rating": rating}}, callback=True)
+        sio.disconnect()
+        return reply
+
+    assert rate("书记1", "满意") == {"ok": False, "error": "不能评议本单位"}
+    assert rate("书记2", "不满意")["ok"] and rate("书记2", "满意")["ok"]  # changed before the close
+    assert rate("副书记2", "基本满意")["ok"]
+    session.expire_all()
+    assert len(session.scalars(select(Ballot)).all()) == 2 and len(session.scalars(select(BallotLink)).all()) == 2
+
+    assert do(host, "review_close_vote")["ok"]
+    assert rate("书记3", "满意")["error"] == "投票未开放或已结束"
+    assert do(host, "review_reveal")["error"].startswith("有效票 2 张，少于公布所需的 3 张")
+    assert do(host, "paper_tally", item_id=first.id, counts={"基本满意": 1})["ok"]
+    assert do(host, "review_reveal")["ok"]
+
+    session.expire_all()
+    assert session.scalars(select(BallotLink)).all() == []  # the only rater→ballot path is gone
+    assert {r.attendee_id for r in session.scalars(select(VoteReceipt))} == {phones["书记2"][0].id,
+                                                                             phones["副书记2"][0].id}
+    ballot_columns = {c["name"] for c in inspect(session.get_bind()).get_columns("ballots")}
+    assert ballot_columns == {"token", "item_id", "rater_group", "scores"}  # no rater, no time, no sequence
+    assert sorted(b.scores["rating"] for b in session.scalars(select(Ballot))) == ["基本满意", "满意"]
+    logged = json.dumps([e.detail for e in session.scalars(select(MeetingEvent))], ensure_ascii=False)
+    # Phones' ratings never reach the log (only the staff's paper tally, {"基本满意": 1}, is recorded).
+    assert "rating" not in logged and "不满意" not in logged and "ballot" not in logged
+    item_state = host.emit("sync", None, callback=True)["state"]["review"]
+    assert item_state["result"] == {"score": round((100 + 60 + 60) / 3, 2), "ballots": 3,
+                                    "ratings": {"满意": 1, "基本满意": 2, "不满意": 0}, "criteria": {}}
+    assert reviewing.turnout(session, meeting, session.get(ReviewItem, first.id)) == (3, 4)
+    host.disconnect()
+
+
+def test_commitments_and_comment(app, client, session, meeting):
+    host = host_client(app, client, session, meeting)
+    review_segment = next(s for s in meeting.segments if s.kind == "review")
+    do(host, "set_segment", segment_id=review_segment.id)
+    item = session.scalars(select(ReviewItem)).first()
+    assert do(host, "review_commitment", kind="plan", text="x")["error"] == "请先选择述职单位"
+    do(host, "review_select", item_id=item.id)
+    assert do(host, "review_commitment", kind="problem", text="组织生活不规范")["ok"]
+    assert do(host, "review_comment", text="问题找得准，措施要再实一些")["ok"]
+    state = host.emit("sync", None, callback=True)["state"]["review"]
+    assert state["commitments"] == [{"id": state["commitments"][0]["id"], "kind": "problem", "text": "组织生活不规范"}]
+    assert state["comment"] == "问题找得准，措施要再实一些"
+    host.disconnect()
