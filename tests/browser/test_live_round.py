@@ -130,3 +130,57 @@ def test_one_full_round(browser, meeting_server, request):  # type: ignore[no-un
     projector.set_viewport_size({"width": 1280, "height": 720})
     assert no_horizontal_scroll(projector)
     shots.take(projector, "projector-results-1280")
+
+
+def test_phones_rate_a_speaker(browser, meeting_server, request):  # type: ignore[no-untyped-def]
+    server = meeting_server
+    shots = Shots(request.node.name)
+    http = staff_session(server)
+    codes = seat_codes(server, http, server.demo_meeting_id)
+    host_context = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="zh-CN")
+    host_context.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in http.cookies])
+    console = host_context.new_page()
+    console.on("dialog", lambda dialog: dialog.accept())
+    console.goto(f"{server.url}/meetings/{server.demo_meeting_id}/console")
+    console.wait_for_selector("text=已连接")
+    projector = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    projector.goto(server.url + console.locator("text=打开大屏").get_attribute("href"))
+
+    speaker_phone = phone_context(browser).new_page()
+    speaker_phone.goto(f"{server.url}/p/{codes[0]}")  # the first unit's secretary: the first to report
+    raters = []
+    for code in (codes[3], codes[4], codes[6]):  # people of three other units
+        page = phone_context(browser).new_page()
+        page.goto(f"{server.url}/p/{code}")
+        raters.append(page)
+    projector.locator("#present", has_text="4").wait_for()
+
+    # Each click acts on the revision the console last saw, so wait for its effect before the next one.
+    console.click("#segments button:has-text('述职评议')")
+    console.locator("#review-items button").first.wait_for()
+    console.locator("#review-items button").first.click()
+    projector.wait_for_selector("#speech-clock")
+    console.click("#speech-start")
+    projector.locator(".question .stem", has_text="述成绩").wait_for()
+    console.click('[data-review-part="problems"]')
+    projector.locator(".question .stem", has_text="晒问题").wait_for()
+    console.click("#vote-open")
+    speaker_phone.wait_for_selector("text=本单位述职，不参与评议。")
+    shots.take(speaker_phone, "speaker-phone-own-unit")
+    for number, (page, rating) in enumerate(zip(raters, ["满意", "满意", "基本满意"], strict=True)):
+        page.wait_for_selector("button.choice")
+        page.locator("button.choice", has_text=rating).first.click()
+        page.click("button.submit")
+        page.wait_for_selector("text=已评议（投票结束前可修改）")
+        shots.take(page, f"rater{number + 1}-voted")
+    projector.locator("#turnout", has_text="已投 3").wait_for()
+    shots.take(projector, "projector-turnout")
+    console.click("#vote-close")
+    projector.locator("#turnout", has_text="投票已结束").wait_for()
+    console.click("#vote-reveal")
+    projector.wait_for_selector(".reveal .answer")
+    assert projector.locator(".reveal .answer").inner_text() == "86.67 分（3 票）"
+    shots.take(projector, "projector-review-result")
+    raters[0].wait_for_selector("text=评议结果：86.67 分")
+    shots.take(raters[0], "rater-sees-result")
+    shots.take(console, "console-review")
