@@ -31,11 +31,14 @@ class AttendeeFacts:
 
 @dataclass(frozen=True)
 class Pool:
-    """The host's choice of whom to call from."""
+    """The host's choice of whom to call from; `favour_units` (last quarter's bottom units) are drawn
+    `favour_weight` times as often."""
 
     kind: str = POOL_SECRETARIES
     keyword: str = ""
     every_unit_once: bool = True
+    favour_units: frozenset[int] = frozenset()
+    favour_weight: int = 3
 
 
 class NobodyToCall(ValueError):
@@ -76,13 +79,21 @@ def new_seed() -> int:
     return secrets.randbits(63)
 
 
-def pick(candidate_ids: list[int], seed: int) -> int:
-    """The seeded pick among candidate ids (order-independent)."""
+def pick(candidate_ids: list[int], seed: int, weights: dict[int, int] | None = None) -> int:
+    """The seeded pick among candidate ids (order-independent); `weights` favour some candidates."""
     if not candidate_ids:
         raise NobodyToCall("没有可点名的人员：请检查签到情况、点名范围或已排除的人员")
-    return random.Random(seed).choice(sorted(candidate_ids))
+    ordered = sorted(candidate_ids)
+    if not weights:
+        return random.Random(seed).choice(ordered)
+    return random.Random(seed).choices(ordered, weights=[weights.get(i, 1) for i in ordered])[0]
 
 
-def replay(candidate_ids: list[int], seed: int) -> int:
-    """Who a recorded draw chose: the same pick from its stored candidates and seed."""
-    return pick(candidate_ids, seed)
+def weights_for(members: list[AttendeeFacts], pool: Pool) -> dict[int, int]:
+    """Draw weights: members of favoured units count `favour_weight` times."""
+    return {m.id: pool.favour_weight for m in members if m.unit_id in pool.favour_units}
+
+
+def replay(candidate_ids: list[int], seed: int, weights: dict[int, int] | None = None) -> int:
+    """Who a recorded draw chose: the same pick from its stored candidates, seed and weights."""
+    return pick(candidate_ids, seed, weights)

@@ -59,11 +59,13 @@ def _attendee(session: Session, meeting: Meeting, payload: dict, key: str = "att
     return attendee
 
 
-def _pool(payload: dict) -> calling.Pool:
+def _pool(session: Session, meeting: Meeting, payload: dict) -> calling.Pool:
     kind = payload.get("pool", calling.POOL_SECRETARIES)
     if kind not in calling.POOL_KINDS:
         raise BadPayload("点名范围无效")
-    return calling.Pool(kind, _text(payload, "keyword"), payload.get("every_unit_once", True) is not False)
+    favour = frozenset(reviewing.pledge_units(session, meeting)) if payload.get("favour_flagged") is True \
+        else frozenset()
+    return calling.Pool(kind, _text(payload, "keyword"), payload.get("every_unit_once", True) is not False, favour)
 
 
 def _filters(payload: dict) -> DrawFilters:
@@ -119,8 +121,8 @@ COMMANDS: dict[str, Service] = {
     "start_meeting": lambda s, m, p, a: live.set_meeting_status(s, m, "open", a),
     "end_meeting": lambda s, m, p, a: live.set_meeting_status(s, m, "ended", a),
     "set_segment": lambda s, m, p, a: live.set_segment(s, m, _int(p, "segment_id", 1), a),
-    "draw_person": lambda s, m, p, a: live.draw_person(s, m, _pool(p), a),
-    "redraw_person": lambda s, m, p, a: live.draw_person(s, m, _pool(p), a, _text(p, "reason", True)),
+    "draw_person": lambda s, m, p, a: live.draw_person(s, m, _pool(s, m, p), a),
+    "redraw_person": lambda s, m, p, a: live.draw_person(s, m, _pool(s, m, p), a, _text(p, "reason", True)),
     "exclude_person": lambda s, m, p, a: live.set_excluded(s, m, _attendee(s, m, p), True, a),
     "include_person": lambda s, m, p, a: live.set_excluded(s, m, _attendee(s, m, p), False, a),
     "draw_question": lambda s, m, p, a: live.draw_question(s, m, _filters(p), _mode(p), a),

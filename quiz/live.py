@@ -88,11 +88,14 @@ def draw_person(session: Session, meeting: Meeting, pool: calling.Pool, actor: s
     called = [d.chosen_id for d in standing if d is not previous] + ([previous.chosen_id] if previous else [])
     units = Counter(d.chosen.unit_id for d in standing if d is not previous)
     members = calling.pool_members([_facts(a) for a in meeting.attendees], pool, {u.id for u in meeting.units})
-    candidates = [m.id for m in calling.eligible(members, called, pool, units)]
+    eligible = calling.eligible(members, called, pool, units)
+    candidates = [m.id for m in eligible]
+    weights = calling.weights_for(eligible, pool)
     seed = calling.new_seed()
-    chosen = calling.pick(candidates, seed)
+    chosen = calling.pick(candidates, seed, weights)
     draw = PersonDraw(meeting_id=meeting.id, segment_id=meeting.current_segment_id, seed=seed,
-                      pool={"kind": pool.kind, "keyword": pool.keyword, "every_unit_once": pool.every_unit_once},
+                      pool={"kind": pool.kind, "keyword": pool.keyword, "every_unit_once": pool.every_unit_once,
+                            "weights": {str(k): v for k, v in weights.items()}},
                       candidates=candidates, chosen_id=chosen, redraw_of_id=previous.id if previous else None,
                       redraw_reason=redraw_reason)
     session.add(draw)

@@ -83,12 +83,24 @@ def create_meeting(session: Session, plan: MeetingPlan) -> Meeting:
         screen_token=secrets.token_urlsafe(24), status="open",
     )
     meeting.units = list(session.scalars(select(Unit).where(Unit.id.in_(plan.unit_ids))))
-    meeting.segments = [Segment(position=i, kind=kind, title=SEGMENT_KINDS[kind]) for i, kind in enumerate(plan.agenda)]
+    agenda = list(plan.agenda)
+    if "pledge" not in agenda and _bottom_units_last_quarter(session, plan.quarter) & set(plan.unit_ids):
+        agenda.insert(0, "pledge")  # last quarter's bottom units stand up first and state how they will improve
+    meeting.segments = [Segment(position=i, kind=kind, title=SEGMENT_KINDS[kind]) for i, kind in enumerate(agenda)]
     session.add(meeting)
     session.flush()
     for person in roster.people_of(session, plan.unit_ids):
         add_attendee(session, meeting, person)
     return meeting
+
+
+def _bottom_units_last_quarter(session: Session, quarter: str) -> set[int]:
+    from quiz.review_models import QuarterResult
+
+    year, number = int(quarter[:4]), int(quarter[-1])
+    previous = f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
+    return set(session.scalars(select(QuarterResult.unit_id).where(QuarterResult.quarter == previous,
+                                                                   QuarterResult.bottom.is_(True))))
 
 
 def add_attendee(session: Session, meeting: Meeting, person: Person) -> Attendee:
@@ -152,6 +164,6 @@ def attendee_by_code(session: Session, code: str) -> Attendee | None:
     return session.scalar(select(Attendee).where(Attendee.code == cleaned))
 
 
-def log(session: Session, meeting: Meeting, event: str, actor: str = "", note: str = "", **detail: Any) -> None:
+def log(session: Session, meeting: Meeting, event: str, actor: str = "", note: str = "", /, **detail: Any) -> None:
     """Add a line to the meeting's log (any keyword becomes a detail)."""
     session.add(MeetingEvent(meeting_id=meeting.id, kind=event, actor=actor, note=note, detail=detail))

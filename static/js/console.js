@@ -40,7 +40,8 @@
   });
 
   function pool() {
-    return { pool: $("pool").value, keyword: $("keyword").value.trim(), every_unit_once: $("every-unit").checked };
+    return { pool: $("pool").value, keyword: $("keyword").value.trim(), every_unit_once: $("every-unit").checked,
+             favour_flagged: $("favour-flagged").checked };
   }
   $("draw-person").addEventListener("click", function () { command("draw_person", pool()); });
   $("redraw-person").addEventListener("click", function () {

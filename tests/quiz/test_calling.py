@@ -15,6 +15,7 @@ from quiz.calling import (
     eligible,
     pick,
     pool_members,
+    weights_for,
 )
 
 PEOPLE = [
@@ -58,3 +59,13 @@ def test_pick_is_reproducible_and_order_independent():
     assert {pick([1, 2, 3, 4], seed=s) for s in range(40)} == {1, 2, 3, 4}
     with pytest.raises(NobodyToCall, match="没有可点名的人员"):
         pick([], seed=1)
+
+
+def test_favoured_units_are_drawn_more_often_and_the_draw_replays():
+    members = [AttendeeFacts(i, unit, "present") for i, unit in ((1, 10), (2, 20), (3, 30), (4, 40))]
+    pool = Pool(favour_units=frozenset({10}), favour_weight=3)
+    weights = weights_for(members, pool)
+    assert weights == {1: 3}
+    picks = [pick([1, 2, 3, 4], seed, weights) for seed in range(600)]
+    assert picks.count(1) > 2 * max(picks.count(i) for i in (2, 3, 4))  # ~3/6 of the draws vs ~1/6 each
+    assert all(pick([4, 3, 2, 1], seed, weights) == picks[seed] for seed in range(50))

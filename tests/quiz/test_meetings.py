@@ -60,3 +60,12 @@ def test_editing_adds_attendees_of_new_units(session):
     meetings.update_meeting(session, meeting, plan)
     session.commit()
     assert meeting.title == "改名" and meeting.rehearsal and any(a.name == "新书记" for a in meeting.attendees)
+
+
+def test_last_quarters_bottom_units_get_a_pledge_segment(session, meeting):
+    from quiz.review_models import QuarterResult
+
+    session.add(QuarterResult(quarter="2026Q4", unit_id=meeting.units[0].id, components={}, bottom=True))
+    session.commit()
+    copy = meetings.copy_meeting(session, meeting, date(2027, 2, 1))
+    assert [s.kind for s in copy.segments] == ["pledge", "call", "all", "review", "results"]
