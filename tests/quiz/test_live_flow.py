@@ -28,6 +28,7 @@ class Inbox:
         self.states: list[dict] = []
         self.results: list[dict] = []
         self.counts: list[dict] = []
+        self.votes: list[dict] = []
         self.changed = threading.Condition()
 
     def add(self, kind: str, payload: dict) -> None:
@@ -49,6 +50,7 @@ def client(inbox: Inbox, transports: list[str] | None = None) -> socketio.Client
     sio.on("state", lambda payload: inbox.add("states", payload))
     sio.on("result", lambda payload: inbox.add("results", payload))
     sio.on("answer_count", lambda payload: inbox.add("counts", payload))
+    sio.on("vote_count", lambda payload: inbox.add("votes", payload))
     return sio
 
 
@@ -66,6 +68,8 @@ class Host:
         self.http = http
 
     def do(self, name: str, **payload) -> dict:  # type: ignore[no-untyped-def]
+        if self.inbox.states:  # like the console: the newest broadcast state names the current revision
+            self.rev = max(self.rev, self.inbox.state["rev"])
         reply = self.sio.call(name, {"rev": self.rev, **payload}, timeout=15)
         if reply.get("rev") is not None:
             self.rev = reply["rev"]
@@ -205,15 +209,36 @@ def test_a_whole_round(server):  # type: ignore[no-untyped-def]
     assert host.do("show_question")["ok"]
     host.inbox.wait_for(lambda: (host.inbox.state.get("round") or {}).get("phase") == "closed", "the timer")
 
-    # Every answer of the burst is in the database exactly once.
+    # 述职评议: the first unit reports; everyone else rates at once; the close leaves no rater → ballot link.
+    review = next(s for s in host.inbox.state["segments"] if s["kind"] == "review")
+    assert host.do("set_segment", segment_id=review["id"])["ok"]
+    item = host.inbox.state["review_items"][0]
+    assert host.do("review_select", item_id=item["id"])["ok"] and host.do("review_open_vote")["ok"]
+    speaker_unit = host.inbox.state["review"]["unit_id"]
+    raters = [p for p in phones if p.me["unit_id"] != speaker_unit]
+    own = next(p for p in phones if p.me["unit_id"] == speaker_unit)
+    assert own.sio.call("submit_rating", {"item_id": item["id"], "ballot": {"rating": "满意"}}, timeout=10) == {
+        "ok": False, "error": "不能评议本单位"}
+    ballots = simultaneously(raters, lambda p: p.sio.call("submit_rating", {"item_id": item["id"],
+                                                                            "ballot": {"rating": "满意"}}, timeout=30))
+    assert all(b and b["ok"] for b in ballots), ballots
+    host.inbox.wait_for(lambda: any(c.get("ballots") == len(raters) for c in host.inbox.votes), "the turnout")
+    assert host.do("review_close_vote")["ok"] and host.do("review_reveal")["ok"]
+    assert host.inbox.state["review"]["result"]["ballots"] == len(raters)
+
+    # Every answer of the burst is in the database exactly once; every ballot too, and no link survives.
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT attendee_id, COUNT(*) FROM answers WHERE round_id = :r "
                                        "GROUP BY attendee_id"), {"r": round_id}).all()
         right = connection.execute(text("SELECT COUNT(*) FROM answers WHERE round_id = :r AND correct"),
                                    {"r": round_id}).scalar()
+        stored_ballots = connection.execute(text("SELECT COUNT(*) FROM ballots")).scalar()
+        receipts = connection.execute(text("SELECT COUNT(*) FROM vote_receipts")).scalar()
+        links = connection.execute(text("SELECT COUNT(*) FROM ballot_links")).scalar()
     engine.dispose()
     assert len(rows) == PHONES and all(count == 1 for _, count in rows)
     assert right == PHONES // 2
+    assert (stored_ballots, receipts, links) == (len(raters), len(raters), 0)
     for phone in [*phones, late]:
         phone.sio.disconnect()
     host.sio.disconnect()
