@@ -23,7 +23,7 @@ from quiz import calling, engine
 from quiz.engine import IllegalMove, Phase, RoundClock
 from quiz.meetings import log
 from quiz.models import Answer, Attendee, Meeting, PersonDraw, Round
-from quiz.review_models import ScoreCorrection
+from quiz.review_models import Quarter, ScoreCorrection
 from quiz.scoring import oral, scoring_settings
 
 
@@ -41,6 +41,9 @@ def begin(session: Session, meeting_id: int, expected_revision: int | None) -> M
         raise IllegalMove("会议不存在")
     if meeting.status == "ended":
         raise IllegalMove("会议已结束")
+    quarter = session.get(Quarter, meeting.quarter)
+    if quarter is not None and quarter.status == "closed" and not meeting.rehearsal:
+        raise IllegalMove(f"{meeting.quarter}已关账，本季度会议的记录已锁定；如需更正请先由工作人员重新开放该季度")
     if expected_revision is not None and expected_revision != meeting.revision:
         raise StaleRevision("会议状态刚刚有变化，已刷新，请确认后再操作")
     meeting.revision += 1

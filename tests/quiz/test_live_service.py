@@ -146,3 +146,12 @@ def test_oral_scoring_of_the_called_person(session, meeting):
     assert (correction.old_score, correction.new_score, correction.actor, correction.answer_id) == (5.0, 10.0, HOST,
                                                                                                     answer.id)
     assert session.scalar(select(PersonDraw.id)) == draw.id
+
+
+def test_a_closed_quarter_locks_its_meetings(session, meeting):
+    from quiz.review_models import Quarter
+
+    session.add(Quarter(quarter=meeting.quarter, status="closed"))
+    session.commit()
+    with pytest.raises(IllegalMove, match="2026Q4已关账"):
+        live.begin(session, meeting.id, meeting.revision)
