@@ -27,7 +27,10 @@ from question_bank.cli import bank_cli  # noqa: E402
 from question_bank.views import bp as bank_bp  # noqa: E402
 from quiz import events, review_models  # noqa: E402, F401  (Socket.IO handlers; review tables)
 from quiz.qr import qr_svg  # noqa: E402
+from quiz.quarter_cli import quarter_cli  # noqa: E402
 from quiz.views import meetings_bp, public_bp, roster_bp  # noqa: E402
+from quiz.views.quarter_pages import quarters_bp  # noqa: E402
+from quiz.views.report_pages import reports_bp  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -55,10 +58,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_web(app)
     init_realtime(app)
     app.before_request(guard.load_current_user)
-    for blueprint in (health_bp, account_views.bp, bank_bp, roster_bp, meetings_bp, public_bp):
+    for blueprint in (health_bp, account_views.bp, bank_bp, roster_bp, meetings_bp, public_bp, reports_bp, quarters_bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(user_cli)
     app.cli.add_command(bank_cli)
+    app.cli.add_command(quarter_cli)
     app.add_url_rule("/", "home", home)
     app.jinja_env.globals["qr_svg"] = qr_svg
     return app
