@@ -49,6 +49,15 @@ def quarter_of(day: date) -> str:
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
 
 
+def previous_quarter(quarter: str) -> str:
+    """2026Q1 → 2025Q4."""
+    match = QUARTER.match(quarter)
+    if match is None:
+        raise MeetingError("季度格式应为“2026Q4”")
+    year, number = int(match.group(1)), int(match.group(2))
+    return f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
+
+
 def next_quarter(quarter: str) -> str:
     """2026Q4 → 2027Q1."""
     year, number = (int(part) for part in QUARTER.match(quarter).groups())
@@ -97,9 +106,7 @@ def create_meeting(session: Session, plan: MeetingPlan) -> Meeting:
 def _bottom_units_last_quarter(session: Session, quarter: str) -> set[int]:
     from quiz.review_models import QuarterResult
 
-    year, number = int(quarter[:4]), int(quarter[-1])
-    previous = f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
-    return set(session.scalars(select(QuarterResult.unit_id).where(QuarterResult.quarter == previous,
+    return set(session.scalars(select(QuarterResult.unit_id).where(QuarterResult.quarter == previous_quarter(quarter),
                                                                    QuarterResult.bottom.is_(True))))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core.db import utcnow
 from quiz import review
 from quiz.engine import IllegalMove
-from quiz.meetings import log
+from quiz.meetings import log, previous_quarter
 from quiz.models import Attendee, Meeting, Segment
 from quiz.review_models import Ballot, BallotLink, Commitment, PaperTally, ReviewItem, VoteReceipt
 
@@ -22,18 +22,11 @@ KEPT_LABELS = {"kept": "已兑现", "partly": "部分兑现", "not_kept": "未�
 MAX_COMMITMENT = 300
 
 
-def previous_quarter(quarter: str) -> str:
-    """2027Q1 → 2026Q4."""
-    year, number = int(quarter[:4]), int(quarter[-1])
-    return f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
-
-
 def pledge_units(session: Session, meeting: Meeting) -> list[int]:
     """Units flagged 排名靠后 last quarter: they make a 表态发言 at this meeting."""
-    from quiz.review_models import QuarterResult
+    from quiz.quarters import bottom_units
 
-    flagged = set(session.scalars(select(QuarterResult.unit_id).where(
-        QuarterResult.quarter == previous_quarter(meeting.quarter), QuarterResult.bottom.is_(True))))
+    flagged = set(bottom_units(session, previous_quarter(meeting.quarter)))
     return [u.id for u in meeting.units if u.id in flagged]
 
 

@@ -14,7 +14,7 @@ from core.accounts.roles import Role
 from core.db import db
 from question_bank import exchange
 from question_bank.transfer.reading import FileProblem, Limits
-from quiz import quarters, ranking
+from quiz import quarter_daily, quarter_inputs, quarter_queries, quarters, ranking
 from quiz.attendance import STATUS_LABELS as ATTENDANCE_LABELS
 from quiz.meetings import QUARTER
 
@@ -58,7 +58,7 @@ def _done(quarter: str, action, message: str):  # type: ignore[no-untyped-def]
 @role_required(Role.HOST)
 def index():
     """Every quarter with meetings or settings, newest first."""
-    return render_template("quarters/list.html", lines=quarters.overview(db.session), **LABELS)
+    return render_template("quarters/list.html", lines=quarter_queries.overview(db.session), **LABELS)
 
 
 @quarters_bp.get("/<quarter>")
@@ -70,7 +70,8 @@ def show(quarter: str):
     return render_template(
         "quarters/show.html", quarter=quarter, row=quarters.quarter_row(db.session, quarter), results=stored,
         names=quarters.unit_names(db.session, [r.unit_id for r in stored]),
-        settings=quarters.settings_of(db.session, quarter), meetings=quarters.counted_meetings(db.session, quarter),
+        settings=quarter_inputs.settings_of(db.session, quarter),
+        meetings=quarter_inputs.counted_meetings(db.session, quarter),
         events=quarters.events(db.session, quarter), event_labels=EVENT_LABELS, **LABELS)
 
 
@@ -150,7 +151,7 @@ def daily_upload(quarter: str):
         return _back(quarter)
     data = upload.read()
     try:
-        report = quarters.read_daily(db.session, data, upload.filename, _limits())
+        report = quarter_daily.read_daily(db.session, data, upload.filename, _limits())
     except FileProblem as problem:
         flash(str(problem), "error")
         return _back(quarter)
@@ -185,10 +186,10 @@ def daily_commit(quarter: str, token: str):
 
 def _import_daily(quarter: str, data: bytes, filename: str) -> int:
     try:
-        report = quarters.read_daily(db.session, data, filename, _limits())
+        report = quarter_daily.read_daily(db.session, data, filename, _limits())
     except FileProblem as problem:
         raise quarters.QuarterError(str(problem)) from problem
-    return quarters.import_daily(db.session, quarter, report, filename, _actor())
+    return quarter_daily.import_daily(db.session, quarter, report, filename, _actor())
 
 
 # Drill-down and the projector
@@ -199,7 +200,7 @@ def _import_daily(quarter: str, data: bytes, filename: str) -> int:
 def unit(quarter: str, unit_id: int):
     """Everything behind one unit's numbers: answers, accuracy, ballot counts (never who voted how)."""
     quarter = _checked(quarter)
-    detail = quarters.unit_detail(db.session, quarter, unit_id)
+    detail = quarter_queries.unit_detail(db.session, quarter, unit_id)
     if detail is None:
         abort(404)
     return render_template("quarters/unit.html", quarter=quarter, detail=detail, **LABELS)

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from core.db import utcnow
 from question_bank.transfer.reading import FileProblem
-from quiz import quarters
-from quiz.meetings import MeetingPlan, create_meeting
+from quiz import quarter_daily, quarter_inputs, quarter_queries, quarters
+from quiz.meetings import MeetingError, MeetingPlan, create_meeting, previous_quarter
 from quiz.models import Answer, Attendee, Round, Segment
 from quiz.review_models import (
     Ballot,
@@ -114,10 +114,10 @@ def component(session, unit_id: int, key: str, quarter: str = Q) -> dict:  # typ
 
 
 def test_previous_quarter():
-    assert quarters.previous_quarter("2026Q1") == "2025Q4"
-    assert quarters.previous_quarter("2026Q4") == "2026Q3"
-    with pytest.raises(quarters.QuarterError):
-        quarters.previous_quarter("2026-4")
+    assert previous_quarter("2026Q1") == "2025Q4"
+    assert previous_quarter("2026Q4") == "2026Q3"
+    with pytest.raises(MeetingError):
+        previous_quarter("2026-4")
 
 
 def test_called_rounds_count_unless_replaced_or_never_shown_and_rehearsals_never(session):
@@ -130,7 +130,7 @@ def test_called_rounds_count_unless_replaced_or_never_shown_and_rehearsals_never
     called_round(session, meeting, secretary(meeting, u2), None, phase="preview")
     rehearsal = make_meeting(session, units=1, rehearsal=True)
     called_round(session, rehearsal, secretary(rehearsal, rehearsal.units[0].id), 10)
-    data = quarters.load_input(session, Q)
+    data = quarter_inputs.load_input(session, Q)
     assert [(c.unit_id, c.score) for c in data.called] == [(u1, 8.0), (u1, None)]
     assert {u.unit_id for u in data.units} == {u1, u2}
     scores = {s.unit_id: s for s in quarters.compute(session, Q)}
@@ -148,7 +148,7 @@ def test_all_rounds_count_present_people_answered_or_not_and_only_rounds_shown_w
     all_round(session, meeting, {first.id: True, second.id: False})
     all_round(session, meeting, {first.id: False})  # `second` did not answer: not correct
     all_round(session, meeting, {first.id: True}, phase="open")  # still open: not counted
-    records = {r.attendee_id: (r.shown, r.correct) for r in quarters.load_input(session, Q).all_rounds}
+    records = {r.attendee_id: (r.shown, r.correct) for r in quarter_inputs.load_input(session, Q).all_rounds}
     assert records == {first.id: (3, 2), second.id: (2, 0)}
     scores = {s.unit_id: s for s in quarters.compute(session, Q)}
     assert scores[u1].components["all"].value == round((200 / 3 + 0) / 2, 2)
@@ -349,7 +349,7 @@ def test_close_locks_everything_until_reopened_with_a_reason(session, whole_quar
     refused = [lambda: quarters.recompute(session, Q, actor=STAFF),
                lambda: quarters.approve(session, Q, decisions(session), STAFF),
                lambda: quarters.update_settings(session, Q, {"called": 1}, {"excellent": 90, "weak": 60}, 3, STAFF),
-               lambda: quarters.import_daily(session, Q, quarters.DailyReport([]), "x.csv", STAFF),
+               lambda: quarter_daily.import_daily(session, Q, quarter_daily.DailyReport([]), "x.csv", STAFF),
                lambda: quarters.correct_answer(session, answer, 5, "复核", STAFF),
                lambda: quarters.close(session, Q, STAFF)]
     for attempt in refused:
@@ -393,7 +393,7 @@ def test_a_correction_records_old_and_new_score_who_and_why(session):
 
 
 def daily_report(session, text: str, filename: str = "日常考核.csv"):  # type: ignore[no-untyped-def]
-    return quarters.read_daily(session, text.encode("utf-8"), filename)
+    return quarter_daily.read_daily(session, text.encode("utf-8"), filename)
 
 
 def test_a_daily_import_lists_every_bad_row_and_is_refused(session):
@@ -403,7 +403,7 @@ def test_a_daily_import_lists_every_bad_row_and_is_refused(session):
         (3, "单位", "名册中没有单位“不存在”"), (4, "分数", "分数应为数字（现为“abc”）"),
         (5, "单位", "与第2行重复"), (6, "单位", "请填写单位"), (7, "分数", "分数应在0–100之间（现为“120”）")]
     with pytest.raises(quarters.QuarterError, match="有5行存在问题"):
-        quarters.import_daily(session, Q, report, "日常考核.csv", STAFF)
+        quarter_daily.import_daily(session, Q, report, "日常考核.csv", STAFF)
     assert session.scalars(select(DailyScore)).all() == []
     with pytest.raises(FileProblem, match="表头缺少“分数”列"):
         daily_report(session, "单位,得分率\n单位1,95\n")
@@ -419,8 +419,8 @@ def test_a_clean_daily_import_replaces_the_quarters_scores_and_counts_with_its_w
     book.active.append(["单位１", 88.5])  # width-folded name matches 单位1
     buffer = io.BytesIO()
     book.save(buffer)
-    report = quarters.read_daily(session, buffer.getvalue(), "日常考核.xlsx")
-    assert quarters.import_daily(session, Q, report, "日常考核.xlsx", STAFF) == 1
+    report = quarter_daily.read_daily(session, buffer.getvalue(), "日常考核.xlsx")
+    assert quarter_daily.import_daily(session, Q, report, "日常考核.xlsx", STAFF) == 1
     stored = [(d.unit_id, d.score, d.source) for d in session.scalars(select(DailyScore))]
     assert stored == [(u1, 88.5, "日常考核.xlsx")]
     quarters.update_settings(session, Q, {"called": 40, "all": 20, "review": 40, "daily": 20},
@@ -438,16 +438,16 @@ def test_overview_and_unit_detail(session, whole_quarter):
     _, _, ids = whole_quarter
     make_meeting(session, units=1, rehearsal=True, quarter="2027Q1")
     quarters.recompute(session, Q, actor=STAFF)
-    lines = {line.quarter: line for line in quarters.overview(session)}
+    lines = {line.quarter: line for line in quarter_queries.overview(session)}
     assert (lines[Q].meetings, lines[Q].results, lines[Q].status) == (2, 13, "open")
     assert (lines["2027Q1"].meetings, lines["2027Q1"].rehearsals) == (0, 1)
-    detail = quarters.unit_detail(session, Q, ids[0])
+    detail = quarter_queries.unit_detail(session, Q, ids[0])
     assert [r.score for r in detail.called] == [10.0]
     assert [(presence, counts) for _, presence, counts in detail.attendance] == [
         ("present", {"present": 2}), ("present", {"present": 2})]
     (_, item), = detail.reviews
     assert item["summary"] == {"满意": 3, "基本满意": 0, "不满意": 1}
-    assert quarters.unit_detail(session, Q, 99999) is None
+    assert quarter_queries.unit_detail(session, Q, 99999) is None
 
 
 # The command line
