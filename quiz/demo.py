@@ -41,5 +41,5 @@ def create_demo(session: Session, today: date | None = None) -> Meeting | None:
                           groups=["班子成员"])
         roster.add_person(session, f"{surname}{GIVEN[2]}", "党员代表", unit, groups=["党员代表"])
     plan = MeetingPlan(title=f"{quarter_of(today)} 书记问效党建工作会议（演示）", quarter=quarter_of(today),
-                       held_on=today, unit_ids=[u.id for u in units], rehearsal=True, allow_anonymous=True)
+                       held_on=today, unit_ids=[u.id for u in units], allow_anonymous=True)
     return create_meeting(session, plan)
