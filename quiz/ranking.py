@@ -36,12 +36,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from quiz.review import RATING_VALUES
+
 COMPONENTS = ("called", "all", "review", "daily")
 COMPONENT_LABELS = {"called": "点名答题", "all": "全员答题", "review": "述职评议", "daily": "日常考核"}
 DEFAULT_WEIGHTS: dict[str, float] = {"called": 40, "all": 20, "review": 40, "daily": 0}
 DEFAULT_THRESHOLDS: dict[str, float] = {"excellent": 90, "weak": 60}
 DEFAULT_BOTTOM_N = 3
-RATING_VALUES: dict[str, float] = {"满意": 100, "基本满意": 60, "不满意": 0}
 EXCELLENT, FAIR, WEAK = "先进", "一般", "软弱涣散"
 GRADES = (EXCELLENT, FAIR, WEAK)
 OK, EXCUSED, ABSENT, NONE = "ok", "excused", "absent", "none"
