@@ -94,3 +94,39 @@ def _add(result: Tally, criteria: list[dict[str, Any]], scores: dict[str, Any], 
     else:
         for name, value in scores.items():
             result.criteria_sums[name] = result.criteria_sums.get(name, 0.0) + float(value) * count
+
+
+def _weighted_lines(text: str, what: str) -> list[tuple[str, float]]:
+    """Lines "名称:权重" (the weight optional, 1 by default) → (name, weight) pairs."""
+    pairs = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        name, _, weight = line.replace("：", ":").partition(":")
+        try:
+            value = float(weight) if weight.strip() else 1.0
+        except ValueError as error:
+            raise BadBallot(f"{what}第{number}行的权重“{weight.strip()}”不是数字") from error
+        if not name.strip() or len(name.strip()) > 30 or not 0 < value <= 100:
+            raise BadBallot(f"{what}第{number}行无效：名称须为1–30字，权重须大于0且不超过100")
+        pairs.append((name.strip(), value))
+    return pairs
+
+
+def parse_criteria(text: str) -> list[dict[str, Any]]:
+    """评议项目, one per line as "名称:权重"; none means the default overall rating."""
+    criteria = [{"name": name, "weight": weight} for name, weight in _weighted_lines(text, "评议项目")]
+    if len(criteria) > MAX_CRITERIA or len({c["name"] for c in criteria}) != len(criteria):
+        raise BadBallot(f"评议项目最多{MAX_CRITERIA}项，且不能重名")
+    return criteria
+
+
+def parse_group_weights(text: str) -> dict[str, float]:
+    """Rater-group weights, one per line as "分组:权重" (groups from the roster, e.g. 班子成员:2)."""
+    return dict(_weighted_lines(text, "分组权重"))
+
+
+def format_weighted(pairs: list[tuple[str, float]]) -> str:
+    """The lines back for the form."""
+    return "\n".join(f"{name}:{weight:g}" for name, weight in pairs)

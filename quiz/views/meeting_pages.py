@@ -11,7 +11,7 @@ from core.accounts.roles import Role
 from core.db import db
 from question_bank import categories
 from question_bank.kinds import DIFFICULTY_LABELS, TYPE_LABELS
-from quiz import meetings, roster
+from quiz import meetings, review, roster
 from quiz.calling import POOL_KINDS
 from quiz.meetings import SEGMENT_KINDS, MeetingError, MeetingPlan
 from quiz.models import Meeting
@@ -44,8 +44,15 @@ def _plan_from_form(form) -> MeetingPlan:  # type: ignore[no-untyped-def]
                "speed_bonus": _number(form.get("speed_bonus"), 0, 0, 50),
                "partial_multiple": form.get("partial_multiple") == "1",
                "partial_blank": form.get("partial_blank") == "1"}
+    try:
+        review_settings = {"speech_limit_s": 60 * _number(form.get("speech_minutes"), 5, 1, 60),
+                           "min_ballots": _number(form.get("min_ballots"), 3, 0, 1000),
+                           "criteria": review.parse_criteria(form.get("criteria", "")),
+                           "group_weights": review.parse_group_weights(form.get("group_weights", ""))}
+    except review.BadBallot as error:
+        raise MeetingError(str(error)) from error
     settings = {"scoring": scoring, "time_limit_s": _number(form.get("time_limit_s"), 60, 5, 1800),
-                "recent_meetings": _number(form.get("recent_meetings"), 2, 0, 20)}
+                "recent_meetings": _number(form.get("recent_meetings"), 2, 0, 20), "review": review_settings}
     return MeetingPlan(title=form.get("title", ""), quarter=form.get("quarter", "").strip().upper(), held_on=held_on,
                        unit_ids=[int(u) for u in form.getlist("unit_ids") if u.isdigit()],
                        agenda=[k for k in SEGMENT_KINDS if form.get(f"agenda_{k}") == "1"],
@@ -63,7 +70,10 @@ def _number(value: str | None, default: int, low: int, high: int) -> int:
 def _form(meeting: Meeting | None, error: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     today = date.today()
     return render_template("meetings/form.html", meeting=meeting, error=error, units=roster.units(db.session),
-                           segment_kinds=SEGMENT_KINDS, default_quarter=meetings.quarter_of(today), today=today), status
+                           segment_kinds=SEGMENT_KINDS, default_quarter=meetings.quarter_of(today), today=today,
+                           format_weighted=lambda criteria: review.format_weighted(
+                               [(c["name"], c["weight"]) for c in criteria]),
+                           format_weighted_dict=lambda weights: review.format_weighted(list(weights.items()))), status
 
 
 @meetings_bp.route("/new", methods=["GET", "POST"])

@@ -182,6 +182,16 @@
       $("review-result").textContent = r ? "结果：" + (r.score === null ? "无有效票" : r.score + " 分") + "，共 " + r.ballots + " 票" +
         (r.ratings ? "（" + Object.keys(r.ratings).map(function (k) { return k + r.ratings[k]; }).join("，") + "）" : "") : "";
       if (document.activeElement !== $("review-comment")) $("review-comment").value = review.comment || "";
+      var criteria = review.criteria || [];
+      $("paper-ratings").hidden = criteria.length > 0;
+      $("paper-criteria").hidden = criteria.length === 0;
+      if (criteria.length && $("paper-criteria").getAttribute("data-item") !== String(review.item_id)) {
+        $("paper-criteria").setAttribute("data-item", String(review.item_id));
+        Live.replace($("paper-criteria"), [el("label", {}, ["纸质票张数 ", el("input", { type: "number", min: "0", class: "short", "data-paper": "ballots" })])]
+          .concat(criteria.map(function (name) {
+            return el("label", {}, [name + "总分 ", el("input", { type: "number", min: "0", class: "short", "data-paper": name })]);
+          })));
+      }
       Live.replace($("commitments"), (review.commitments || []).map(function (c) {
         return el("li", { text: (c.kind === "problem" ? "【问题】" : "【打算】") + c.text });
       }));
@@ -211,9 +221,19 @@
         var review = getState().review;
         if (!review) return;
         var counts = {}, fields = [["满意", "paper-satisfied"], ["基本满意", "paper-basic"], ["不满意", "paper-unsatisfied"]];
-        fields.forEach(function (f) { var n = Number($(f[1]).value || 0); if (n > 0) counts[f[0]] = n; });
+        if (review.criteria && review.criteria.length) {
+          var sums = {};
+          document.querySelectorAll("#paper-criteria input").forEach(function (input) {
+            var key = input.getAttribute("data-paper"), n = Number(input.value || 0);
+            if (key === "ballots") counts.ballots = n; else sums[key] = n;
+            input.value = "";
+          });
+          counts.sums = sums;
+        } else {
+          fields.forEach(function (f) { var n = Number($(f[1]).value || 0); if (n > 0) counts[f[0]] = n; });
+          fields.forEach(function (f) { $(f[1]).value = ""; });
+        }
         command("paper_tally", { item_id: review.item_id, counts: counts });
-        fields.forEach(function (f) { $(f[1]).value = ""; });
       });
       setInterval(function () {
         var review = getState() && getState().review;

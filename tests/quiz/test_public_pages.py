@@ -86,3 +86,22 @@ def test_creating_and_copying_meetings_through_the_pages(client, session, meetin
     assert copied.status_code == 302
     listing = client.get("/meetings/").get_data(as_text=True)
     assert "2027Q1" in listing and "新会" in listing
+
+
+def test_review_settings_in_the_meeting_form(client, session, meeting):
+    login(client, make_user(session, Role.HOST))
+    token = csrf_token(client, f"/meetings/{meeting.id}/edit")
+    base = {"title": meeting.title, "quarter": "2026Q4", "held_on": "2026-11-22", "agenda_review": "1",
+            "unit_ids": [str(u.id) for u in meeting.units], "csrf_token": token}
+    bad = client.post(f"/meetings/{meeting.id}/edit", data=base | {"criteria": "抓党建成效:很多"})
+    assert bad.status_code == 422 and "评议项目第1行的权重“很多”不是数字" in bad.get_data(as_text=True)
+    settings = {"criteria": "抓党建成效:2\n问题查摆", "group_weights": "班子成员：2", "speech_minutes": "8",
+                "min_ballots": "5"}
+    good = client.post(f"/meetings/{meeting.id}/edit", data=base | settings)
+    assert good.status_code == 302
+    session.refresh(meeting)
+    assert meeting.settings["review"] == {"speech_limit_s": 480, "min_ballots": 5, "group_weights": {"班子成员": 2.0},
+                                          "criteria": [{"name": "抓党建成效", "weight": 2.0},
+                                                       {"name": "问题查摆", "weight": 1.0}]}
+    form = client.get(f"/meetings/{meeting.id}/edit").get_data(as_text=True)
+    assert "抓党建成效:2\n问题查摆:1" in form and "班子成员:2" in form

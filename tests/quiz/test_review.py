@@ -118,3 +118,33 @@ def test_commitments_and_comment(app, client, session, meeting):
     assert state["commitments"] == [{"id": state["commitments"][0]["id"], "kind": "problem", "text": "组织生活不规范"}]
     assert state["comment"] == "问题找得准，措施要再实一些"
     host.disconnect()
+
+
+def test_criteria_ballots_with_group_weights(app, client, session, meeting):
+    for number, attendee in enumerate(meeting.attendees):
+        attendance.check_in(session, attendee, f"dev-{number}")
+    meeting.settings = {**meeting.settings, "review": {"criteria": CRITERIA, "group_weights": {"班子成员": 2},
+                                                       "min_ballots": 1}}
+    session.commit()
+    host = host_client(app, client, session, meeting)
+    do(host, "set_segment", segment_id=next(s.id for s in meeting.segments if s.kind == "review"))
+    item = session.scalars(select(ReviewItem).order_by(ReviewItem.position)).first()
+    do(host, "review_select", item_id=item.id)
+    do(host, "review_open_vote")
+    voters = {a.name: a for a in meeting.attendees}
+
+    def rate(name: str, ballot: dict) -> dict:
+        attendee = voters[name]
+        sio = socketio.test_client(app, auth={"code": attendee.code, "device": attendee.device_token})
+        reply = sio.emit("submit_rating", {"item_id": item.id, "ballot": ballot}, callback=True)
+        sio.disconnect()
+        return reply
+
+    assert rate("书记2", {"抓党建成效": 9})["error"] == "请为“问题查摆”打 1–10 分"
+    assert rate("书记2", {"抓党建成效": 9, "问题查摆": 6})["ok"]  # no group: weight 1 → (18+6)/3×10 = 80
+    assert rate("副书记2", {"抓党建成效": 6, "问题查摆": 3})["ok"]  # 班子成员: weight 2 → (12+3)/3×10 = 50
+    do(host, "review_close_vote")
+    assert do(host, "review_reveal")["ok"]
+    result = host.emit("sync", None, callback=True)["state"]["review"]["result"]
+    assert result["score"] == round((80 + 2 * 50) / 3, 2) and result["criteria"] == {"抓党建成效": 7.5, "问题查摆": 4.5}
+    host.disconnect()
