@@ -20,7 +20,7 @@ from core.accounts.cli import user_cli  # noqa: E402
 from core.config import load_config, read_or_create_secret_key  # noqa: E402
 from core.db import db  # noqa: E402
 from core.health import bp as health_bp  # noqa: E402
-from core.realtime import init_realtime, socketio  # noqa: E402
+from core.realtime import init_realtime  # noqa: E402
 from core.web import init_web  # noqa: E402
 from question_bank.bundle_sync import install_bundled  # noqa: E402
 from question_bank.cli import bank_cli  # noqa: E402
@@ -76,7 +76,9 @@ def home():
 def main() -> None:
     """Start the server in the configured async mode and print where to reach it and how to log in."""
     from core.accounts.service import ensure_first_admin
+    from core.serve import log_to_file, serve
     from quiz.demo import create_demo
+    from quiz.publish import resume_timers
 
     app = create_app()
     with app.app_context():
@@ -91,7 +93,11 @@ def main() -> None:
         print(f"首次启动：已创建管理员账号 admin，密码 {password}（只显示这一次，请登录后妥善保管）", flush=True)
     if demo is not None:
         print(f"已创建演示名册与演示会议：主持台 http://{host}:{port}/meetings/{demo.id}/console", flush=True)
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
+    if app.config["LOG_FILE"]:
+        log_to_file(app, app.config["LOG_FILE"])
+    resume_timers(app)  # rounds left open by a crash close on time
+    serve(app, app, host, port, app.config["ASYNC_MODE"], app.config["MAX_CONNECTIONS"],
+          app.config["LISTEN_BACKLOG"])
 
 
 if __name__ == "__main__":

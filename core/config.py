@@ -33,12 +33,19 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict[str, Any]:
         "PORT": port,
         "PUBLIC_URL": environ.get("PUBLIC_URL", "").rstrip("/"),
         "REDIS_URL": environ.get("REDIS_URL", ""),
+        # The Redis pub/sub channel of the message queue: every worker of one app must share it (pub/sub ignores
+        # the database number in REDIS_URL, so separate apps on one Redis need separate channels).
+        "SOCKETIO_CHANNEL": environ.get("SOCKETIO_CHANNEL", "flask-socketio"),
         # Optional: the venue's Wi-Fi, shown as a QR code in the projector's lobby.
         "VENUE_WIFI_SSID": environ.get("VENUE_WIFI_SSID", ""),
         "VENUE_WIFI_PASSWORD": environ.get("VENUE_WIFI_PASSWORD", ""),
         # Load the bundled doctrine bank into the database on start (and upgrade it when the file changes).
         "LOAD_BUNDLED_BANK": environ.get("LOAD_BUNDLED_BANK", "1") != "0",
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_UPLOAD_BYTES", str(8 * 1024 * 1024))),
+        # The venue server's limits (see core/serve.py): open connections and the listen backlog.
+        "MAX_CONNECTIONS": int(environ.get("MAX_CONNECTIONS", "10000")),
+        "LISTEN_BACKLOG": int(environ.get("LISTEN_BACKLOG", "2048")),
+        "LOG_FILE": environ.get("LOG_FILE", ""),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": environ.get("SESSION_COOKIE_SECURE", "") == "1",

@@ -56,6 +56,15 @@ def schedule_close(app: Flask, round_id: int, deadline: datetime) -> None:
     socketio.start_background_task(wait_then_close)
 
 
+def resume_timers(app: Flask) -> None:
+    """After a restart: every round still open gets its timer back (closing at once if already due)."""
+    with app.app_context():
+        rounds = db.session.scalars(select(Round).where(Round.phase == "open", Round.deadline_at.is_not(None)))
+        for round_ in rounds:
+            schedule_close(app, round_.id, round_.deadline_at)
+        db.session.rollback()
+
+
 class CountTicker:
     """Collects rounds that received answers (and review items that received ballots) and emits their counts
     at most every COUNT_INTERVAL_S — never one event per answer."""

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench.meeting --phones N --questions K` (results in docs/performance.md)."""
