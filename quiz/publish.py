@@ -73,6 +73,7 @@ class CountTicker:
         self.app = app
         self.dirty: set[int] = set()
         self.dirty_items: set[int] = set()
+        self.dirty_meetings: set[int] = set()
         self.lock = threading.Lock()
         self.started = False
 
@@ -84,10 +85,17 @@ class CountTicker:
         """Called after a ballot is committed."""
         self._mark(set(), {item_id})
 
-    def _mark(self, round_ids: set[int], item_ids: set[int]) -> None:
+    def touched_attendance(self, meeting_id: int) -> None:
+        """Called after a check-in: the projector and console refresh their attendance a few times a second
+        (a state per check-in would make 2,000 joins cost 2,000 full broadcasts of the attendee list)."""
+        self._mark(set(), set(), {meeting_id})
+
+    def _mark(self, round_ids: set[int], item_ids: set[int], meeting_ids: frozenset[int] | set[int] = frozenset()
+              ) -> None:
         with self.lock:
             self.dirty |= round_ids
             self.dirty_items |= item_ids
+            self.dirty_meetings |= meeting_ids
             if not self.started:
                 self.started = True
                 socketio.start_background_task(self._run)
@@ -96,12 +104,21 @@ class CountTicker:
         while True:
             socketio.sleep(COUNT_INTERVAL_S)
             with self.lock:
-                rounds, items = self.dirty, self.dirty_items
-                self.dirty, self.dirty_items = set(), set()
-            if rounds or items:
+                rounds, items, meetings = self.dirty, self.dirty_items, self.dirty_meetings
+                self.dirty, self.dirty_items, self.dirty_meetings = set(), set(), set()
+            if rounds or items or meetings:
                 with self.app.app_context():
                     self._emit(rounds)
                     self._emit_votes(items)
+                    self._emit_attendance(meetings)
+
+    def _emit_attendance(self, meeting_ids: set[int]) -> None:
+        for meeting_id in meeting_ids:
+            meeting = db.session.get(Meeting, meeting_id)
+            url = join_url(self.app, meeting)
+            socketio.emit(protocol.STATE, snapshots.screen_state(db.session, meeting, url),
+                          to=protocol.screen(meeting_id))
+            socketio.emit(protocol.STATE, snapshots.host_state(db.session, meeting, url), to=protocol.host(meeting_id))
 
     def _emit_votes(self, item_ids: set[int]) -> None:
         from quiz import reviewing
