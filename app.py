@@ -12,6 +12,7 @@ from typing import Any  # noqa: E402
 
 from flask import Flask, g, redirect, url_for  # noqa: E402
 from flask_wtf.csrf import CSRFProtect  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from core import migrate  # noqa: E402
 from core.accounts import guard  # noqa: E402
@@ -33,6 +34,7 @@ from quiz.views.quarter_pages import quarters_bp  # noqa: E402
 from quiz.views.report_pages import reports_bp  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
+PG_FIRST_START_LOCK = 727_003  # beside the migration (727_001) and bundle (727_002) locks
 csrf = CSRFProtect()
 
 
@@ -82,6 +84,9 @@ def main() -> None:
 
     app = create_app()
     with app.app_context():
+        if db.session.get_bind().dialect.name == "postgresql":
+            # Workers starting at once on an empty database take turns: only the first creates admin and demo.
+            db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_FIRST_START_LOCK})
         password = ensure_first_admin(db.session)
         demo = create_demo(db.session)
         db.session.commit()

@@ -6,6 +6,7 @@ so a restart keeps sessions valid without a secret ever living in the code.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -49,7 +50,20 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); empty: the peer is the client.
+        "TRUSTED_PROXIES": trusted_proxies(environ.get("TRUSTED_PROXIES", "")),
     }
+
+
+def trusted_proxies(text: str) -> tuple[str, ...]:
+    """Comma-separated addresses or networks (`10.0.0.1, 192.168.0.0/24`), each checked."""
+    entries = tuple(entry.strip() for entry in text.split(",") if entry.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as error:
+            raise ValueError(f"TRUSTED_PROXIES: {entry!r} is not an IP address or network") from error
+    return entries
 
 
 def default_database_url(instance: Path) -> str:

@@ -23,6 +23,7 @@ def init_realtime(app: Flask) -> None:
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["REDIS_URL"] or None,
+        channel=app.config["SOCKETIO_CHANNEL"],
         ping_interval=PING_INTERVAL_S,
         ping_timeout=PING_TIMEOUT_S,
         cors_allowed_origins=[],  # same origin only

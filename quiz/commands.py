@@ -30,7 +30,8 @@ class BadPayload(ValueError):
 LABELS = {"seconds": "延时秒数", "segment_id": "议程环节", "question_id": "题目编号", "attendee_id": "参会人员",
           "deputy_id": "代会人员", "min_difficulty": "最低难度", "max_difficulty": "最高难度", "reason": "原因",
           "keyword": "关键词", "category": "分类", "text": "内容", "item_id": "述职单位", "kind": "类别",
-          "part": "述职环节", "action": "操作", "kept": "兑现情况", "note": "备注", "commitment_id": "承诺事项"}
+          "part": "述职环节", "action": "操作", "kept": "兑现情况", "note": "备注", "commitment_id": "承诺事项",
+          "status": "出席状态"}
 
 
 def _int(payload: dict, key: str, low: int = 0, high: int = 2**31) -> int:
@@ -61,7 +62,7 @@ def _attendee(session: Session, meeting: Meeting, payload: dict, key: str = "att
 
 def _pool(session: Session, meeting: Meeting, payload: dict) -> calling.Pool:
     kind = payload.get("pool", calling.POOL_SECRETARIES)
-    if kind not in calling.POOL_KINDS:
+    if not isinstance(kind, str) or kind not in calling.POOL_KINDS:
         raise BadPayload("点名范围无效")
     favour = frozenset(reviewing.pledge_units(session, meeting)) if payload.get("favour_flagged") is True \
         else frozenset()
@@ -70,7 +71,8 @@ def _pool(session: Session, meeting: Meeting, payload: dict) -> calling.Pool:
 
 def _filters(payload: dict) -> DrawFilters:
     types = payload.get("types", [])
-    if not isinstance(types, list) or any(t not in QuestionType._value2member_map_ for t in types):
+    if not isinstance(types, list) or any(not isinstance(t, str) or t not in QuestionType._value2member_map_
+                                          for t in types):
         raise BadPayload("题型无效")
     categories = [c for c in [_text(payload, "category")] if c]
     return DrawFilters(types=frozenset(QuestionType(t) for t in types), categories=frozenset(categories),
@@ -109,7 +111,7 @@ def _verdict(payload: dict) -> dict:
 
 
 def _set_attendance(s: Session, m: Meeting, p: dict, actor: str) -> None:
-    status = p.get("status")
+    status = _text(p, "status")
     deputy = _attendee(s, m, p, "deputy_id") if status == "deputized" else None
     attendance.set_status(s, _attendee(s, m, p), status, deputy)
     meetings.log(s, m, "set_attendance", actor, attendee_id=p.get("attendee_id"), status=status)

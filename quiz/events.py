@@ -7,17 +7,19 @@ host connection are refused and logged.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, g, request
+from flask_socketio import ConnectionRefusedError as RefusedConnection
 from flask_socketio import join_room
 
 from core.accounts import guard
 from core.accounts.roles import Role, allows
 from core.db import db, utcnow
 from core.realtime import socketio
-from quiz import commands, meetings, protocol, reviewing, snapshots
+from quiz import commands, meetings, protocol, reviewing, snapshots, throttle
 from quiz.engine import IllegalMove
 from quiz.models import Attendee, Meeting
 from quiz.publish import join_url
@@ -42,14 +44,12 @@ CONNECTIONS: dict[str, Identity] = {}
 
 
 def identify(auth: Any) -> Identity | None:
-    """Work out who is connecting; None refuses the connection."""
+    """Work out who is connecting; None refuses the connection. A phone's wrong code or device token counts
+    towards its address's guessing limit; a locked-out address is refused with the reason."""
     auth = auth if isinstance(auth, dict) else {}
     session = db.session
     if isinstance(auth.get("code"), str) and isinstance(auth.get("device"), str):
-        attendee = meetings.attendee_by_code(session, auth["code"])
-        if attendee and attendee.device_token and attendee.device_token == auth["device"]:
-            return Identity("phone", attendee.meeting_id, attendee.id, f"attendee:{attendee.id}")
-        return None
+        return _phone(auth["code"], auth["device"])
     if isinstance(auth.get("screen"), str):
         meeting = session.query(Meeting).filter_by(screen_token=auth["screen"]).one_or_none()
         return Identity("screen", meeting.id) if meeting else None
@@ -61,12 +61,27 @@ def identify(auth: Any) -> Identity | None:
     return None
 
 
+def _phone(code: str, device: str) -> Identity | None:
+    """A phone by its personal code and bound device token; failures count per client address."""
+    limiter = throttle.store(current_app.extensions)
+    address = throttle.request_address(request, current_app.config.get("TRUSTED_PROXIES", ()))
+    if limiter.locked(throttle.DEVICE, time.monotonic(), address):
+        raise RefusedConnection(throttle.LOCKED_MESSAGE)
+    attendee = meetings.attendee_by_code(db.session, code)
+    if attendee and attendee.device_token and attendee.device_token == device:
+        return Identity("phone", attendee.meeting_id, attendee.id, f"attendee:{attendee.id}")
+    limiter.failed(throttle.DEVICE, time.monotonic(), address)
+    return None
+
+
 ROOMS = {"phone": protocol.phones, "screen": protocol.screen, "host": protocol.host}
 
 
 @socketio.on("connect")
 def on_connect(auth: Any = None):  # type: ignore[no-untyped-def]
     """Admit a phone, projector or host, into its meeting's rooms."""
+    if _sent_by_client():
+        return False
     identity = identify(auth)
     db.session.rollback()
     if identity is None:
@@ -81,7 +96,14 @@ def on_connect(auth: Any = None):  # type: ignore[no-untyped-def]
 @socketio.on("disconnect")
 def on_disconnect(*_args: Any) -> None:
     """Forget the connection (the phone re-identifies when it comes back)."""
-    CONNECTIONS.pop(request.sid, None)
+    if not _sent_by_client():
+        CONNECTIONS.pop(request.sid, None)
+
+
+def _sent_by_client() -> bool:
+    """python-socketio hands a client's own event named "connect" or "disconnect" to these handlers (a phone
+    could re-identify as the projector); the real ones arrive while the connection is still pending."""
+    return socketio.server.manager.is_connected(request.sid, request.namespace)
 
 
 def state_for(identity: Identity) -> dict[str, Any]:
@@ -111,14 +133,19 @@ def on_clock(*_args: Any) -> dict[str, Any]:
     return {"server_now_ms": snapshots.epoch_ms(utcnow())}
 
 
+def is_row_id(value: Any) -> bool:
+    """A plausible primary key: an int (not a bool, which JSON's true would be) within the database's range."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
 @socketio.on(protocol.SUBMIT_ANSWER)
-def on_submit_answer(payload: Any = None) -> dict[str, Any]:
+def on_submit_answer(payload: Any = None, *_extra: Any) -> dict[str, Any]:
     """Store one answer (acked only once committed); a repeat returns the stored answer."""
     received_at = utcnow()
     identity = CONNECTIONS.get(request.sid)
     if identity is None or identity.kind != "phone":
         return {"ok": False, "error": "只有参会人员的手机可以作答"}
-    if not isinstance(payload, dict) or not isinstance(payload.get("round_id"), int) \
+    if not isinstance(payload, dict) or not is_row_id(payload.get("round_id")) \
             or not isinstance(payload.get("client_id"), str) or not 0 < len(payload["client_id"]) <= MAX_CLIENT_ID:
         return {"ok": False, "error": "作答数据无效"}
     submission = Submission(payload["round_id"], identity.attendee_id, payload["client_id"], payload.get("answer"),
@@ -127,12 +154,12 @@ def on_submit_answer(payload: Any = None) -> dict[str, Any]:
 
 
 @socketio.on(protocol.SUBMIT_RATING)
-def on_submit_rating(payload: Any = None) -> dict[str, Any]:
+def on_submit_rating(payload: Any = None, *_extra: Any) -> dict[str, Any]:
     """Store or change this phone's ballot for the speaker. The payload is never logged."""
     identity = CONNECTIONS.get(request.sid)
     if identity is None or identity.kind != "phone":
         return {"ok": False, "error": "只有参会人员的手机可以评议"}
-    if not isinstance(payload, dict) or not isinstance(payload.get("item_id"), int):
+    if not isinstance(payload, dict) or not is_row_id(payload.get("item_id")):
         return {"ok": False, "error": "评议数据无效"}
     session = db.session
     item = session.get(ReviewItem, payload["item_id"])
@@ -150,7 +177,7 @@ def on_submit_rating(payload: Any = None) -> dict[str, Any]:
 
 
 def _host_handler(name: str):  # type: ignore[no-untyped-def]
-    def handle(payload: Any = None) -> dict[str, Any]:
+    def handle(payload: Any = None, *_extra: Any) -> dict[str, Any]:
         identity = CONNECTIONS.get(request.sid)
         return commands.run(name, identity, payload)
 

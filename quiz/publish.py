@@ -107,14 +107,19 @@ class CountTicker:
                 rounds, items, meetings = self.dirty, self.dirty_items, self.dirty_meetings
                 self.dirty, self.dirty_items, self.dirty_meetings = set(), set(), set()
             if rounds or items or meetings:
-                with self.app.app_context():
-                    self._emit(rounds)
-                    self._emit_votes(items)
-                    self._emit_attendance(meetings)
+                try:
+                    with self.app.app_context():
+                        self._emit(rounds)
+                        self._emit_votes(items)
+                        self._emit_attendance(meetings)
+                except Exception:  # one failed pass (a dropped database connection) must not end the ticker
+                    self.app.logger.exception("count ticker pass failed")
 
     def _emit_attendance(self, meeting_ids: set[int]) -> None:
         for meeting_id in meeting_ids:
             meeting = db.session.get(Meeting, meeting_id)
+            if meeting is None:  # deleted since the check-in
+                continue
             url = join_url(self.app, meeting)
             socketio.emit(protocol.STATE, snapshots.screen_state(db.session, meeting, url),
                           to=protocol.screen(meeting_id))

@@ -30,7 +30,7 @@ def read_ballot(criteria: list[dict[str, Any]], payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise BadBallot("请完成评分")
     if not criteria:
-        if payload.get("rating") not in RATING_VALUES:
+        if not isinstance(payload.get("rating"), str) or payload["rating"] not in RATING_VALUES:
             raise BadBallot("请选择 满意 / 基本满意 / 不满意")
         return {"rating": payload["rating"]}
     scores = {}

@@ -20,6 +20,7 @@ from quiz.review_models import Ballot, BallotLink, Commitment, PaperTally, Revie
 
 KEPT_LABELS = {"kept": "已兑现", "partly": "部分兑现", "not_kept": "未兑现"}
 MAX_COMMITMENT = 300
+MAX_PAPER_BALLOTS = 100_000  # per rating (or per item with criteria): no venue counts more paper than this
 
 
 def pledge_units(session: Session, meeting: Meeting) -> list[int]:
@@ -212,14 +213,26 @@ def add_paper_tally(session: Session, meeting: Meeting, item_id: int, counts: di
     if item.vote_state == "revealed":
         raise IllegalMove("结果已公布，不能再录入纸质票")
     if item.criteria:
-        ballots = counts.get("ballots")
-        if not isinstance(ballots, int) or ballots < 1 or not isinstance(counts.get("sums"), dict):
+        ballots, sums = counts.get("ballots"), counts.get("sums")
+        if not _count(ballots) or ballots < 1 or not isinstance(sums, dict) \
+                or set(sums) != {c["name"] for c in item.criteria} \
+                or not all(_number(v) and 0 <= v <= 10 * ballots for v in sums.values()):
             raise IllegalMove("纸质票须填写张数和各项总分")
-    elif not counts or any(k not in review.RATING_VALUES or not isinstance(v, int) or v < 0 for k, v in counts.items()):
+    elif not counts or any(k not in review.RATING_VALUES or not _count(v) for k, v in counts.items()):
         raise IllegalMove("纸质票须按 满意 / 基本满意 / 不满意 填写张数")
     session.add(PaperTally(item_id=item.id, counts=counts, entered_by=actor, note=note[:200]))
     log(session, meeting, "paper_tally", actor, item_id=item.id, counts=counts)
     session.flush()
+
+
+def _number(value: object) -> bool:
+    """An int or float from JSON, not a bool (JSON's true); NaN fails every comparison after this."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _count(value: object) -> bool:
+    """A plausible number of paper ballots."""
+    return _number(value) and isinstance(value, int) and 0 <= value <= MAX_PAPER_BALLOTS
 
 
 def set_comment(session: Session, meeting: Meeting, text: str, actor: str) -> None:

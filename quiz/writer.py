@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from core.db import db
 from quiz.answers import BadAnswer, read_answer
 from quiz.engine import Phase
-from quiz.models import Answer, Meeting, Round
+from quiz.models import Answer, Attendee, Meeting, Round
 from quiz.scoring import mark, scoring_settings
 
 MAX_BATCH = 500
@@ -100,9 +100,15 @@ def store_batch(session: Session, batch: list[Submission]) -> set[int]:
     rounds = {r.id: r for r in session.scalars(select(Round).where(Round.id.in_({s.round_id for s in batch})))}
     meetings = {m.id: m for m in session.scalars(select(Meeting).where(Meeting.id.in_({r.meeting_id for r in
                                                                                        rounds.values()})))}
+    # A phone answers only its own meeting's rounds (round ids are easy to guess).
+    attendees_meeting = dict(session.execute(select(Attendee.id, Attendee.meeting_id).where(
+        Attendee.id.in_({s.attendee_id for s in batch}))).tuples().all())
     rows, accepted = [], []
     for submission in batch:
-        refusal, row = _check(submission, rounds.get(submission.round_id), meetings)
+        round_ = rounds.get(submission.round_id)
+        if round_ is not None and round_.meeting_id != attendees_meeting.get(submission.attendee_id):
+            round_ = None
+        refusal, row = _check(submission, round_, meetings)
         if refusal:
             submission.result = {"ok": False, "error": refusal}
         else:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import current_app, make_response, redirect, render_template, request, url_for
 
 from core.db import db
-from quiz import attendance, meetings
+from quiz import attendance, meetings, throttle
 from quiz.attendance import Binding
+from quiz.commands import ticker
 from quiz.models import Meeting
-from quiz.publish import join_url, publish
+from quiz.publish import join_url
 from quiz.qr import wifi_text
 from quiz.views import public_bp
 
@@ -26,18 +29,43 @@ def join_any():
 
 @public_bp.route("/j/<join_code>", methods=["GET", "POST"])
 def join(join_code: str):
-    """Enter the personal code from the seat card (or join as audience where allowed)."""
+    """Enter the personal code from the seat card (or join as audience where allowed). Wrong codes count
+    towards the guessing limit (quiz/throttle.py)."""
+    if _locked(throttle.JOIN, join_code):
+        return _locked_page(None)
     meeting = meetings.by_join_code(db.session, join_code)
     if meeting is None:
+        _failed(throttle.JOIN, join_code)
         return render_template("live/join.html", meeting=None, error="会议码无效或会议已结束"), 404
     if request.method == "GET":
         return render_template("live/join.html", meeting=meeting, error=None)
     if request.form.get("anonymous") == "1":
         return _join_anonymous(meeting)
-    attendee = meetings.attendee_by_code(db.session, request.form.get("code", ""))
+    code = request.form.get("code", "")
+    if _locked(throttle.PERSONAL, code):
+        return _locked_page(meeting)
+    attendee = meetings.attendee_by_code(db.session, code)
     if attendee is None or attendee.meeting_id != meeting.id:
+        _failed(throttle.PERSONAL, code)
         return render_template("live/join.html", meeting=meeting, error="个人参会码不正确，请核对座位卡"), 422
     return redirect(url_for("public.phone", code=attendee.code))
+
+
+def _locked(kind: str, code: str) -> bool:
+    """Whether this client (or this code) is locked out after too many failed attempts."""
+    return throttle.store(current_app.extensions).locked(kind, time.monotonic(), _client(), code)
+
+
+def _failed(kind: str, code: str) -> None:
+    throttle.store(current_app.extensions).failed(kind, time.monotonic(), _client(), code)
+
+
+def _client() -> str:
+    return throttle.request_address(request, current_app.config.get("TRUSTED_PROXIES", ()))
+
+
+def _locked_page(meeting: Meeting | None):  # type: ignore[no-untyped-def]
+    return render_template("live/join.html", meeting=meeting, error=throttle.LOCKED_MESSAGE), 429
 
 
 def _join_anonymous(meeting: Meeting):  # type: ignore[no-untyped-def]
@@ -48,7 +76,7 @@ def _join_anonymous(meeting: Meeting):  # type: ignore[no-untyped-def]
         db.session.rollback()
         return render_template("live/join.html", meeting=meeting, error=str(error)), 403
     db.session.commit()
-    publish(meeting)
+    ticker().touched_attendance(meeting.id)
     return _with_device_cookie(redirect(url_for("public.phone", code=attendee.code, d=token)), attendee.code, token)
 
 
@@ -60,9 +88,13 @@ def _with_device_cookie(response, code: str, token: str):  # type: ignore[no-unt
 @public_bp.get("/p/<code>")
 def phone(code: str):
     """The phone page. The first device to open a code is bound to it (and checked in); the token travels in
-    the URL (WeChat may wipe storage) and a cookie. Another device waits for the host's approval."""
+    the URL (WeChat may wipe storage) and a cookie. Another device waits for the host's approval. Unknown codes
+    count towards the guessing limit."""
+    if _locked(throttle.PERSONAL, code):
+        return _locked_page(None)
     attendee = meetings.attendee_by_code(db.session, code)
     if attendee is None:
+        _failed(throttle.PERSONAL, code)
         return render_template("live/join.html", meeting=None, error="个人参会码无效，请核对座位卡"), 404
     meeting = db.session.get(Meeting, attendee.meeting_id)
     if meeting.status == "ended":
@@ -76,7 +108,7 @@ def phone(code: str):
     token = token or attendance.new_device_token()
     outcome = attendance.check_in(db.session, attendee, token)
     db.session.commit()
-    publish(meeting)
+    ticker().touched_attendance(meeting.id)
     if outcome is Binding.BOUND:
         return _with_device_cookie(redirect(url_for("public.phone", code=attendee.code, d=token)), attendee.code, token)
     response = make_response(render_template("live/pending.html", attendee=attendee, meeting=meeting), 409)

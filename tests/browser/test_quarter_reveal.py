@@ -22,7 +22,8 @@ def test_a_quarter_from_meeting_to_report(browser, tmp_path: Path, request):  # 
         host = Host(server, server.demo_meeting_id)
         codes = seat_codes(server, host.http, server.demo_meeting_id)
         phones = [Phone(server, code) for code in codes[:12]]  # the people of the first four units
-        host.inbox.wait_for(lambda: host.inbox.state["attendance"]["present"] >= 12, "check-ins")
+        host.inbox.wait_for(lambda: host.inbox.states and host.inbox.state["attendance"]["present"] >= 12,
+                            "check-ins")
         assert host.do("draw_question", mode="all", types=["judge"])["ok"] and host.do("show_question")["ok"]
         round_id = host.inbox.state["current"]["id"]
         key = host.inbox.state["current"]["question"]["answer"]

@@ -135,7 +135,8 @@ def test_a_whole_round(server):  # type: ignore[no-untyped-def]
     codes = seat_codes(running, host.http, meeting_id)
     assert len(codes) >= PHONES
     phones = [Phone(running, code, ["polling"] if i == 0 else None) for i, code in enumerate(codes[:PHONES])]
-    host.inbox.wait_for(lambda: host.inbox.state["attendance"]["present"] >= PHONES, "check-ins")
+    host.inbox.wait_for(lambda: host.inbox.states and host.inbox.state["attendance"]["present"] >= PHONES,
+                        "check-ins")
 
     # A phone cannot drive the meeting.
     refused = phones[1].sio.call("draw_person", {"rev": host.rev}, timeout=10)
