@@ -18,6 +18,7 @@ from core import migrate  # noqa: E402
 from core.accounts import guard  # noqa: E402
 from core.accounts import views as account_views  # noqa: E402
 from core.accounts.cli import user_cli  # noqa: E402
+from core.backup_cli import db_cli  # noqa: E402
 from core.config import load_config, read_or_create_secret_key  # noqa: E402
 from core.db import db  # noqa: E402
 from core.health import bp as health_bp  # noqa: E402
@@ -63,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (health_bp, account_views.bp, bank_bp, roster_bp, meetings_bp, public_bp, reports_bp, quarters_bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(user_cli)
+    app.cli.add_command(db_cli)
     app.cli.add_command(bank_cli)
     app.cli.add_command(quarter_cli)
     app.add_url_rule("/", "home", home)
