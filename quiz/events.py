@@ -15,11 +15,12 @@ from flask import current_app, g, request
 from flask_socketio import ConnectionRefusedError as RefusedConnection
 from flask_socketio import join_room
 
+from core import throttle
 from core.accounts import guard
 from core.accounts.roles import Role, allows
 from core.db import db, utcnow
 from core.realtime import socketio
-from quiz import commands, meetings, protocol, reviewing, snapshots, throttle
+from quiz import commands, meetings, protocol, reviewing, snapshots
 from quiz.engine import IllegalMove
 from quiz.models import Attendee, Meeting
 from quiz.publish import join_url

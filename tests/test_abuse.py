@@ -26,12 +26,12 @@ from sqlalchemy import Engine, create_engine, func, select
 from core.accounts.roles import Role
 from core.db import Base
 from core.realtime import MAX_MESSAGE_BYTES, socketio
+from core.throttle import LOCKED_MESSAGE
 from question_bank.transfer.columns import EXPORT_COLUMNS
 from quiz import attendance, live, protocol, reviewing
 from quiz.models import Answer, Meeting, MeetingEvent, Person, Round, Unit
 from quiz.publish import COUNT_INTERVAL_S
 from quiz.review_models import Commitment, Quarter, QuarterResult, ReviewItem
-from quiz.throttle import LOCKED_MESSAGE
 from tests.factories import csrf_token, login, make_question, make_user
 from tests.live_server import claim, live_server, seat_codes, staff_session
 from tests.quiz.conftest import make_meeting

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+import time
 
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+
+from core import throttle
 from core.accounts import service
 from core.accounts.guard import log_in, log_out, role_required, safe_next_url
 from core.accounts.roles import ROLE_LABELS, Role
@@ -17,14 +20,22 @@ def login():
     """Show the login form; on success go where the user was heading."""
     error = None
     if request.method == "POST":
-        user = service.authenticate(db.session, request.form.get("username", ""),
-                                    request.form.get("password", ""))
+        username = request.form.get("username", "").strip().lower()
+        limiter, address, now = throttle.store(current_app.extensions), _address(), time.monotonic()
+        if limiter.locked(throttle.LOGIN, now, address, username):
+            return render_template("accounts/login.html", error=throttle.LOCKED_MESSAGE), 429
+        user = service.authenticate(db.session, username, request.form.get("password", ""))
         if user is not None:
             db.session.commit()
             log_in(user)
             return redirect(safe_next_url(request.args.get("next")) or url_for("home"))
+        limiter.failed(throttle.LOGIN, now, address, username)
         error = "用户名或密码错误"
     return render_template("accounts/login.html", error=error), 401 if error else 200
+
+
+def _address() -> str:
+    return throttle.request_address(request, current_app.config.get("TRUSTED_PROXIES", ()))
 
 
 @bp.post("/logout")

@@ -6,8 +6,9 @@ import time
 
 from flask import current_app, make_response, redirect, render_template, request, url_for
 
+from core import throttle
 from core.db import db
-from quiz import attendance, meetings, throttle
+from quiz import attendance, meetings
 from quiz.attendance import Binding
 from quiz.commands import ticker
 from quiz.models import Meeting
@@ -30,7 +31,7 @@ def join_any():
 @public_bp.route("/j/<join_code>", methods=["GET", "POST"])
 def join(join_code: str):
     """Enter the personal code from the seat card (or join as audience where allowed). Wrong codes count
-    towards the guessing limit (quiz/throttle.py)."""
+    towards the guessing limit (core/throttle.py)."""
     if _locked(throttle.JOIN, join_code):
         return _locked_page(None)
     meeting = meetings.by_join_code(db.session, join_code)

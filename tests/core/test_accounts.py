@@ -103,3 +103,27 @@ def test_changing_a_password_ends_other_sessions(client, session):
     service.set_password(session, user, "another-long-password")
     session.commit()
     assert client.get("/bank/").status_code == 302
+
+
+def client_at(app, address: str):  # type: ignore[no-untyped-def]
+    """A test client whose requests come from `address`."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_password_guessing_is_locked_out_per_address_and_per_username(app, session):
+    app.extensions.pop("throttle", None)  # a store of this test's own (the app lives for the whole run)
+    try:
+        user, target = make_user(session), make_user(session)
+        guesser = client_at(app, "192.0.2.1")
+        for _ in range(10):
+            assert login(guesser, user, password="wrong-password").status_code == 401
+        locked = login(guesser, user)  # even the right password waits out the lockout from that address
+        assert locked.status_code == 429 and "尝试次数过多" in locked.get_data(as_text=True)
+        assert login(client_at(app, "192.0.2.2"), user).status_code == 302  # the user elsewhere is unaffected
+        for number in range(20):  # a username attacked from many addresses is locked too
+            login(client_at(app, f"198.51.100.{number + 1}"), target, password="wrong-password")
+        assert login(client_at(app, "192.0.2.3"), target).status_code == 429
+    finally:
+        app.extensions.pop("throttle", None)

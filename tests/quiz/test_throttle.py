@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from core import throttle
 from core.config import trusted_proxies
 from core.realtime import socketio
-from quiz import attendance, throttle
+from core.throttle import DEVICE, JOIN, LOCKED_MESSAGE, PERSONAL, Limit, Throttle, client_address
+from quiz import attendance
 from quiz.meetings import CODE_ALPHABET
 from quiz.models import Attendee
-from quiz.throttle import DEVICE, JOIN, LOCKED_MESSAGE, PERSONAL, Limit, Throttle, client_address
 from tests.factories import csrf_token
 
 VENUE = "203.0.113.7"

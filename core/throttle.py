@@ -1,5 +1,5 @@
-"""A failed-attempt limiter against code guessing: personal codes, meeting join codes, device tokens. Pure logic
-and a small in-process store; the caller passes the time (seconds on a monotonic clock).
+"""A failed-attempt limiter against guessing: staff passwords, personal codes, meeting join codes, device
+tokens. Pure logic and a small in-process store; the caller passes the time (seconds on a monotonic clock).
 
 Only failures count. After `PER_ADDRESS.failures` failed attempts of one kind from one client address within
 the window, or `PER_CODE.failures` on one code, further attempts from that address (or on that code) are
@@ -22,6 +22,7 @@ LOCKED_MESSAGE = "尝试次数过多，请10分钟后再试或联系工作人员
 PERSONAL = "personal"  # a personal (seat-card) code typed or opened
 JOIN = "join"  # a meeting join code
 DEVICE = "device"  # a phone's socket connection with a code and a device token
+LOGIN = "login"  # a staff login (the "code" is the username)
 MAX_CODE_KEY = 32  # a longer "code" is cut: no attacker-chosen megabyte strings kept as keys
 MAX_KEYS = 50_000  # beyond this, the least recently failed keys are forgotten first
 
