@@ -24,7 +24,9 @@
     if (!state) return;
     var body = Object.assign({ rev: state.rev }, payload || {});
     live.emit(name, body, function (reply) {
-      if (reply.ok) { say(""); return; }
+      // The ack names the new revision; adopt it at once so the next click is not refused while the
+      // broadcast state is still on its way.
+      if (reply.ok) { if (reply.rev > state.rev) state.rev = reply.rev; say(""); return; }
       say(reply.error || "操作失败", false);
       live.sync();
     });

@@ -110,7 +110,9 @@ def test_one_full_round(browser, meeting_server, request):  # type: ignore[no-un
     projector.locator("#live-count", has_text="已作答 3").wait_for(state="attached")
     shots.take(projector, "projector-count")
 
+    # Each click acts on the revision the console last saw: wait for its effect before the next one.
     console.click('button[data-command="close_question"]')
+    projector.locator("#live-count", has_text="已收卷").wait_for(state="attached")
     console.click('button[data-command="reveal_answer"]')
     projector.wait_for_selector(".reveal .answer")
     assert projector.locator(".reveal .answer").inner_text() == key
@@ -122,6 +124,7 @@ def test_one_full_round(browser, meeting_server, request):  # type: ignore[no-un
     assert plain.locator(".you-right").count() == 1 and typed.locator(".you-wrong").count() == 1
 
     console.click('button[data-command="next_question"]')
+    projector.wait_for_selector("#lobby:not([hidden]), #call:not([hidden])")
     console.click("#segments button:has-text('结果公布')")
     projector.wait_for_selector("table.results")
     assert projector.locator("table.results tbody tr").count() == 13
