@@ -28,6 +28,8 @@ def publish(meeting: Meeting) -> None:
     session = db.session
     url = join_url(current_app, meeting)
     socketio.emit(protocol.STATE, snapshots.public_state(session, meeting), to=protocol.phones(meeting.id))
+    # Let the phones' sockets flush before the heavier projector and console states are built.
+    socketio.sleep(0)
     socketio.emit(protocol.STATE, snapshots.screen_state(session, meeting, url), to=protocol.screen(meeting.id))
     socketio.emit(protocol.STATE, snapshots.host_state(session, meeting, url), to=protocol.host(meeting.id))
 
