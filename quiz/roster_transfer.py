@@ -12,11 +12,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import ClassVar
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.import_report import ReportRows, RowOutcome
 from question_bank.transfer.reading import Columns, FileProblem, Limits, Table, read_upload
 
 UNIT_KINDS = ["县(市、区)", "市直单位", "国有企业", "两新组织", "街道社区", "乡镇", "其他"]
@@ -103,29 +105,16 @@ class Problem:
 
 
 @dataclass
-class RowReport:
+class RowReport(RowOutcome):
     """One row's outcome: its entry and problems, and whether it repeats someone."""
+
+    existing_field: ClassVar[str] = "duplicate_of_person"
 
     number: int
     entry: Entry | None
     problems: list[Problem] = field(default_factory=list)
     duplicate_of_person: int | None = None
     duplicate_of_row: int | None = None
-
-    @property
-    def is_bad(self) -> bool:
-        """The row cannot be imported as it stands."""
-        return bool(self.problems)
-
-    @property
-    def is_duplicate(self) -> bool:
-        """The row repeats someone on the roster or an earlier row; commit skips it."""
-        return self.duplicate_of_person is not None or self.duplicate_of_row is not None
-
-    @property
-    def is_importable(self) -> bool:
-        """A commit would store this row."""
-        return not self.is_bad and not self.is_duplicate
 
 
 @dataclass(frozen=True)
@@ -147,32 +136,13 @@ class RosterFacts:
 
 
 @dataclass
-class RosterReport:
+class RosterReport(ReportRows):
     """What an import would do, before anything is stored."""
 
     kind: str
     rows: list[RowReport]
     warnings: list[str] = field(default_factory=list)
     new_units: list[str] = field(default_factory=list)
-
-    @property
-    def bad_rows(self) -> list[RowReport]:
-        """Rows with problems."""
-        return [row for row in self.rows if row.is_bad]
-
-    @property
-    def duplicate_rows(self) -> list[RowReport]:
-        """Valid rows that repeat someone on the roster or an earlier row."""
-        return [row for row in self.rows if not row.is_bad and row.is_duplicate]
-
-    @property
-    def importable_rows(self) -> list[RowReport]:
-        """Rows a commit would store."""
-        return [row for row in self.rows if row.is_importable]
-
-    def problem_lines(self) -> list[tuple[int, str, str]]:
-        """(row, column, reason) for every problem, in row order."""
-        return [(row.number, p.column, p.reason) for row in self.bad_rows for p in row.problems]
 
 
 def read_roster(data: bytes, filename: str, limits: Limits | None = None) -> Table:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+from core.import_report import ReportRows, RowOutcome
 from question_bank.kinds import TYPE_ALIASES, QuestionType
 from question_bank.rules import QuestionDraft, validate
 from question_bank.textnorm import fingerprint
@@ -14,8 +15,10 @@ from question_bank.transfer.reading import JsonRecords, Table
 
 
 @dataclass
-class RowReport:
+class RowReport(RowOutcome):
     """One row's outcome: a valid draft, or its problems; and whether it repeats a question."""
+
+    existing_field: ClassVar[str] = "duplicate_of_question"
 
     number: int
     draft: QuestionDraft | None
@@ -24,48 +27,14 @@ class RowReport:
     duplicate_of_question: int | None = None
     duplicate_of_row: int | None = None
 
-    @property
-    def is_bad(self) -> bool:
-        """The row cannot be imported as it stands."""
-        return bool(self.problems)
-
-    @property
-    def is_duplicate(self) -> bool:
-        """The row repeats a stored question or an earlier row; commit skips it."""
-        return self.duplicate_of_question is not None or self.duplicate_of_row is not None
-
-    @property
-    def is_importable(self) -> bool:
-        """A commit would store this row."""
-        return not self.is_bad and not self.is_duplicate
-
 
 @dataclass
-class ImportReport:
+class ImportReport(ReportRows):
     """What an import would do, before anything is stored."""
 
     kind: str
     rows: list[RowReport]
     warnings: list[str] = field(default_factory=list)
-
-    @property
-    def bad_rows(self) -> list[RowReport]:
-        """Rows with problems."""
-        return [row for row in self.rows if row.is_bad]
-
-    @property
-    def duplicate_rows(self) -> list[RowReport]:
-        """Valid rows that repeat a stored question or an earlier row."""
-        return [row for row in self.rows if not row.is_bad and row.is_duplicate]
-
-    @property
-    def importable_rows(self) -> list[RowReport]:
-        """Rows a commit would store."""
-        return [row for row in self.rows if row.is_importable]
-
-    def problem_lines(self) -> list[tuple[int, str, str]]:
-        """(row, column, reason) for every problem, in row order."""
-        return [(row.number, p.column, p.reason) for row in self.bad_rows for p in row.problems]
 
 
 def build_report(source: Table | JsonRecords) -> ImportReport:
