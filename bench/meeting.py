@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy import create_engine, text
 
-from bench.processes import Server, start_app, start_bare
+from bench.processes import Server, start_app, start_bare, start_profiler, stop_profiler
 from bench.sioclient import RawClient
 
 JOIN_CONCURRENCY = 100
@@ -220,12 +220,17 @@ def main() -> None:
     parser.add_argument("--mode", choices=["eventlet", "gevent"], default="gevent")
     parser.add_argument("--database", default="", help="DATABASE_URL for the app (default: a fresh SQLite file)")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare-server comparison")
+    parser.add_argument("--profile", default="", help="record the app server with py-spy into this file "
+                                                      "(collapsed stacks; needs `pip install py-spy`)")
     args = parser.parse_args()
     database = args.database or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
     app_server = start_app(args.mode, database)
+    profiler = start_profiler(app_server, args.profile) if args.profile else None
     try:
         app = asyncio.run(run_app(app_server, args.phones, args.questions))
     finally:
+        if profiler is not None:
+            stop_profiler(profiler)
         app_server.stop()
     stored, duplicated = count_answers(database, app.pop("rounds"))
     app.update(lost=app.pop("acked") - stored, duplicated=duplicated, stored=stored)

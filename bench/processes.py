@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -87,6 +88,19 @@ def start_app(mode: str, database_url: str, **env: str) -> Server:
     _wait_for_port(port)
     return Server(f"http://127.0.0.1:{port}", process, re.search(r"密码 (\S+?)（", printed).group(1),
                   int(re.search(r"/meetings/(\d+)/console", printed).group(1)))
+
+
+def start_profiler(server: Server, output: str) -> subprocess.Popen:
+    """py-spy sampling the server (without pausing it) until `stop_profiler`; raw collapsed stacks."""
+    return subprocess.Popen(["py-spy", "record", "--pid", str(server.process.pid), "--nonblocking", "--rate", "200",
+                             "--format", "raw", "--output", output], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def stop_profiler(profiler: subprocess.Popen) -> None:
+    """Let py-spy write its file (it does so on SIGINT)."""
+    profiler.send_signal(signal.SIGINT)
+    profiler.wait(timeout=60)
 
 
 def start_bare(mode: str) -> Server:

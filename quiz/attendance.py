@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
@@ -87,9 +88,11 @@ def join_anonymous(session: Session, meeting: Meeting, device_token: str) -> Att
     """An audience member without a personal code, where the meeting allows it."""
     if not meeting.allow_anonymous:
         raise AttendanceError("本次会议不接受匿名旁听，请使用座位卡上的个人参会码")
-    attendee = Attendee(name="旁听人员", anonymous=True, status="present", checked_in_at=utcnow(),
+    # Setting the meeting (not appending to meeting.attendees) never loads the whole collection: a join
+    # would otherwise read every earlier attendee, and 2,000 joins would cost O(N²).
+    attendee = Attendee(meeting=meeting, name="旁听人员", anonymous=True, status="present", checked_in_at=utcnow(),
                         device_token=device_token, code=unique_code(session, Attendee.code, 10, CODE_ALPHABET))
-    meeting.attendees.append(attendee)
+    session.add(attendee)
     session.flush()
     return attendee
 
@@ -105,14 +108,34 @@ class UnitAttendance:
     leave: int = 0
 
 
-def summary(meeting: Meeting) -> list[UnitAttendance]:
-    """Attendance per participating unit (anonymous audience not counted), in the units' order."""
+def summary(session: Session, meeting: Meeting) -> list[UnitAttendance]:
+    """Attendance per participating unit (anonymous audience not counted), in the units' order. Counted by the
+    database: the projector refreshes this while thousands of phones join."""
     rows = {unit.id: UnitAttendance(unit.id, unit.name) for unit in meeting.units}
-    for attendee in meeting.attendees:
-        row = rows.get(attendee.unit_id)
-        if row is None or attendee.anonymous:
+    counts = session.execute(
+        select(Attendee.unit_id, Attendee.status, func.count())
+        .where(Attendee.meeting_id == meeting.id, Attendee.anonymous.is_(False), Attendee.unit_id.is_not(None))
+        .group_by(Attendee.unit_id, Attendee.status))
+    for unit_id, status, number in counts:
+        row = rows.get(unit_id)
+        if row is None:
             continue
-        row.expected += 1
-        row.present += attendee.status == "present"
-        row.leave += attendee.status == "leave"
+        row.expected += number
+        row.present += number if status == "present" else 0
+        row.leave += number if status == "leave" else 0
     return list(rows.values())
+
+
+def present_count(session: Session, meeting: Meeting, named_only: bool = False) -> int:
+    """Attendees checked in (出席), the anonymous audience included unless `named_only`."""
+    query = select(func.count()).select_from(Attendee).where(Attendee.meeting_id == meeting.id,
+                                                             Attendee.status == "present")
+    if named_only:
+        query = query.where(Attendee.anonymous.is_(False))
+    return session.scalar(query) or 0
+
+
+def anonymous_count(session: Session, meeting: Meeting) -> int:
+    """The anonymous audience (旁听) that joined."""
+    return session.scalar(select(func.count()).select_from(Attendee).where(
+        Attendee.meeting_id == meeting.id, Attendee.anonymous.is_(True))) or 0

@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from core.db import db
+from core.db import BUSY_MESSAGE, DatabaseBusy, db
 from core.realtime import socketio
 from question_bank.draw import DrawFilters, NotEnoughQuestions
 from question_bank.kinds import QuestionType
@@ -156,6 +156,8 @@ COMMANDS: dict[str, Service] = {
     "release_device": lambda s, m, p, a: attendance.release_device(s, _attendee(s, m, p)),
 }
 TIMED = {"show_question", "resume_question", "extend_question"}
+# Commands that change an attendee's row: only their broadcasts carry the console's attendee rows.
+ROSTER = {"set_attendance", "approve_device", "release_device", "exclude_person", "include_person"}
 DOMAIN_ERRORS = (IllegalMove, BadPayload, NotEnoughQuestions, calling.NobodyToCall, attendance.AttendanceError,
                  BadBallot)
 
@@ -176,7 +178,11 @@ def run(name: str, identity, payload: Any) -> dict[str, Any]:  # type: ignore[no
     except DOMAIN_ERRORS as error:
         session.rollback()
         return {"ok": False, "error": str(error), "rev": _revision(session, identity.meeting_id)}
-    publish(meeting)
+    except DatabaseBusy as error:
+        session.rollback()
+        current_app.logger.warning("host command %s not run, database busy: %s", name, error.orig)
+        return {"ok": False, "error": BUSY_MESSAGE, "rev": _revision(session, identity.meeting_id)}
+    publish(meeting, roster=name in ROSTER)
     _after(name, meeting, result)
     return {"ok": True, "rev": meeting.revision}
 

@@ -23,15 +23,16 @@ def join_url(app: Flask, meeting: Meeting) -> str:
     return f"{base}/j/{meeting.join_code}"
 
 
-def publish(meeting: Meeting) -> None:
-    """Send each room its view of the meeting as committed."""
+def publish(meeting: Meeting, roster: bool = False) -> None:
+    """Send each room its view of the meeting as committed; `roster` when the change touched attendees (the
+    console's attendee rows are sent only then)."""
     session = db.session
     url = join_url(current_app, meeting)
     socketio.emit(protocol.STATE, snapshots.public_state(session, meeting), to=protocol.phones(meeting.id))
     # Let the phones' sockets flush before the heavier projector and console states are built.
     socketio.sleep(0)
     socketio.emit(protocol.STATE, snapshots.screen_state(session, meeting, url), to=protocol.screen(meeting.id))
-    socketio.emit(protocol.STATE, snapshots.host_state(session, meeting, url), to=protocol.host(meeting.id))
+    socketio.emit(protocol.STATE, snapshots.host_state(session, meeting, url, roster), to=protocol.host(meeting.id))
 
 
 def send_results(app: Flask, round_id: int) -> None:
@@ -125,7 +126,8 @@ class CountTicker:
             url = join_url(self.app, meeting)
             socketio.emit(protocol.STATE, snapshots.screen_state(db.session, meeting, url),
                           to=protocol.screen(meeting_id))
-            socketio.emit(protocol.STATE, snapshots.host_state(db.session, meeting, url), to=protocol.host(meeting_id))
+            socketio.emit(protocol.STATE, snapshots.host_state(db.session, meeting, url, roster=True),
+                          to=protocol.host(meeting_id))
 
     def _emit_votes(self, item_ids: set[int]) -> None:
         from quiz import reviewing
@@ -146,6 +148,6 @@ class CountTicker:
         for round_ in session.scalars(select(Round).where(Round.id.in_(round_ids))):
             meeting = session.get(Meeting, round_.meeting_id)
             payload = {"round_id": round_.id, "answered": snapshots.answered_count(session, round_.id),
-                       "eligible": snapshots.eligible_count(meeting, round_)}
+                       "eligible": snapshots.eligible_count(session, meeting, round_)}
             socketio.emit(protocol.ANSWER_COUNT, payload, to=protocol.screen(meeting.id))
             socketio.emit(protocol.ANSWER_COUNT, payload, to=protocol.host(meeting.id))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
@@ -147,9 +147,17 @@ def reveal(session: Session, meeting: Meeting, actor: str) -> None:
     session.flush()
 
 
-def eligible_raters(meeting: Meeting, item: ReviewItem) -> list[Attendee]:
-    """Present attendees of other units (nobody rates their own unit; the audience does not rate)."""
-    return [a for a in meeting.attendees if a.status == "present" and not a.anonymous and a.unit_id != item.unit_id]
+def can_rate(attendee: Attendee, item: ReviewItem) -> bool:
+    """Present attendees of other units rate (nobody rates their own unit; the audience does not rate)."""
+    return attendee.status == "present" and not attendee.anonymous and attendee.unit_id != item.unit_id
+
+
+def eligible_rater_count(session: Session, meeting: Meeting, item: ReviewItem) -> int:
+    """How many present attendees may rate `item` (`can_rate`, counted by the database: the turnout is refreshed
+    while ballots arrive, and a meeting may hold thousands of phones)."""
+    return session.scalar(select(func.count()).select_from(Attendee).where(
+        Attendee.meeting_id == meeting.id, Attendee.status == "present", Attendee.anonymous.is_(False),
+        or_(Attendee.unit_id.is_(None), Attendee.unit_id != item.unit_id))) or 0
 
 
 def submit_ballot(session: Session, item: ReviewItem, rater: Attendee, payload: object) -> None:
@@ -189,7 +197,7 @@ def turnout(session: Session, meeting: Meeting, item: ReviewItem) -> tuple[int, 
     phone = session.scalar(select(func.count()).select_from(Ballot).where(Ballot.item_id == item.id)) or 0
     paper = sum(_paper_count(item, t.counts) for t in session.scalars(
         select(PaperTally).where(PaperTally.item_id == item.id)))
-    return phone + paper, len(eligible_raters(meeting, item))
+    return phone + paper, eligible_rater_count(session, meeting, item)
 
 
 def _paper_count(item: ReviewItem, counts: dict) -> int:

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from quiz import attendance
 from quiz.answers import host_view, participant_view
@@ -33,11 +33,11 @@ def _called(attendee: Attendee | None) -> dict[str, Any] | None:
             "line": f"请问{unit}{attendee.position}{attendee.name}"}
 
 
-def eligible_count(meeting: Meeting, round_: Round) -> int:
+def eligible_count(session: Session, meeting: Meeting, round_: Round) -> int:
     """How many may answer: the called person, or everyone present."""
     if round_.mode == "called":
         return 1
-    return sum(1 for a in meeting.attendees if a.status == "present")
+    return attendance.present_count(session, meeting)
 
 
 def answered_count(session: Session, round_id: int) -> int:
@@ -71,7 +71,7 @@ def round_state(session: Session, meeting: Meeting, round_: Round | None) -> dic
         "question": participant_view(round_.question, revealed), "time_limit_s": round_.time_limit_s,
         "deadline_ms": epoch_ms(round_.deadline_at), "remaining_ms": round_.remaining_ms,
         "called": _called(round_.called), "answered": answered_count(session, round_.id),
-        "eligible": eligible_count(meeting, round_),
+        "eligible": eligible_count(session, meeting, round_),
     }
     if round_.phase in (Phase.CLOSED.value, Phase.REVEALED.value):
         state["distribution"] = distribution(session, round_) if revealed else None
@@ -102,23 +102,26 @@ def public_state(session: Session, meeting: Meeting) -> dict[str, Any]:
 def screen_state(session: Session, meeting: Meeting, join_url: str) -> dict[str, Any]:
     """The projector's view: the public state, attendance, the join address and the draw's roll of names."""
     draw = session.get(PersonDraw, meeting.current_draw_id) if meeting.current_draw_id else None
-    units = attendance.summary(meeting)
+    units = attendance.summary(session, meeting)
     roll = None
     if draw is not None:
-        by_id = {a.id: a for a in meeting.attendees}
-        roll = {"draw_id": draw.id, "names": [_called(by_id[i])["line"][2:] for i in draw.candidates[:60]
-                                              if i in by_id]}
+        shown = draw.candidates[:60]
+        by_id = {a.id: a for a in session.scalars(select(Attendee).where(Attendee.id.in_(shown)))}
+        roll = {"draw_id": draw.id, "names": [_called(by_id[i])["line"][2:] for i in shown if i in by_id]}
     return public_state(session, meeting) | {
         "join": {"url": join_url, "code": meeting.join_code},
         "attendance": {"expected": sum(u.expected for u in units), "present": sum(u.present for u in units),
+                       "anonymous": attendance.anonymous_count(session, meeting),
                        "units": [{"name": u.name, "expected": u.expected, "present": u.present} for u in units]},
         "roll": roll,
         "results": meeting_results(session, meeting) if segment_kind(meeting) == "results" else None,
     }
 
 
-def host_state(session: Session, meeting: Meeting, join_url: str) -> dict[str, Any]:
-    """The console's view: everything, including the previewed question with its key and the roster."""
+def host_state(session: Session, meeting: Meeting, join_url: str, roster: bool = True) -> dict[str, Any]:
+    """The console's view: everything, including the previewed question with its key. With `roster`, also the
+    named attendees' rows (the anonymous audience is only counted); broadcasts that change no attendee leave
+    them out, and the console keeps the rows it has."""
     state = screen_state(session, meeting, join_url)
     round_ = session.get(Round, meeting.current_round_id) if meeting.current_round_id else None
     if round_ is not None:
@@ -135,7 +138,10 @@ def host_state(session: Session, meeting: Meeting, join_url: str) -> dict[str, A
         state["call"]["name_hint"] = with_hints(state["call"]["name"])
     state["review"] = review_state(session, meeting, for_host=True)
     state["review_items"] = host_review_items(session, meeting)
-    state["attendees"] = [_attendee_row(a) for a in meeting.attendees]
+    if roster:
+        state["attendees"] = [_attendee_row(a) for a in session.scalars(
+            select(Attendee).where(Attendee.meeting_id == meeting.id, Attendee.anonymous.is_(False))
+            .order_by(Attendee.id).options(selectinload(Attendee.unit)))]
     state["segments"] = [{"id": s.id, "kind": s.kind, "title": s.title} for s in meeting.segments]
     state["pool_kinds"] = POOL_KINDS
     return state
@@ -166,7 +172,7 @@ def personal_state(session: Session, meeting: Meeting, attendee: Attendee) -> di
         from quiz import reviewing
 
         item = reviewing.current_item(session, meeting)
-        me["can_rate"] = attendee in reviewing.eligible_raters(meeting, item)
+        me["can_rate"] = reviewing.can_rate(attendee, item)
         me["voted"] = reviewing.has_voted(session, item, attendee)
         me["ballot"] = reviewing.my_ballot(session, item, attendee) if review["vote_state"] == "open" else None
     return state | {"me": me}

@@ -98,8 +98,8 @@ def store_batch(session: Session, batch: list[Submission]) -> set[int]:
     """Check, mark and insert a batch in one transaction; fill each submission's result. Returns the rounds
     that received new answers."""
     rounds = {r.id: r for r in session.scalars(select(Round).where(Round.id.in_({s.round_id for s in batch})))}
-    meetings = {m.id: m for m in session.scalars(select(Meeting).where(Meeting.id.in_({r.meeting_id for r in
-                                                                                       rounds.values()})))}
+    settings = {m.id: scoring_settings(m.settings.get("scoring")) for m in session.scalars(
+        select(Meeting).where(Meeting.id.in_({r.meeting_id for r in rounds.values()})))}
     # A phone answers only its own meeting's rounds (round ids are easy to guess).
     attendees_meeting = dict(session.execute(select(Attendee.id, Attendee.meeting_id).where(
         Attendee.id.in_({s.attendee_id for s in batch}))).tuples().all())
@@ -108,27 +108,43 @@ def store_batch(session: Session, batch: list[Submission]) -> set[int]:
         round_ = rounds.get(submission.round_id)
         if round_ is not None and round_.meeting_id != attendees_meeting.get(submission.attendee_id):
             round_ = None
-        refusal, row = _check(submission, round_, meetings)
+        refusal, row = _check(submission, round_, settings)
         if refusal:
             submission.result = {"ok": False, "error": refusal}
         else:
             rows.append(row)
             accepted.append(submission)
     if rows:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(Answer).values(rows).on_conflict_do_nothing(index_elements=["round_id", "attendee_id"]))
+        stored = _insert_new(session, rows)
         session.commit()
-        keys = [(s.round_id, s.attendee_id) for s in accepted]
-        stored = {(a.round_id, a.attendee_id): a for a in session.scalars(
-            select(Answer).where(tuple_(Answer.round_id, Answer.attendee_id).in_(keys)))}
+        stored |= _stored_earlier(session, {(s.round_id, s.attendee_id) for s in accepted} - stored.keys())
         for submission in accepted:
-            answer = stored[(submission.round_id, submission.attendee_id)]
-            submission.result = {"ok": True, "answer": answer.payload, "round_id": answer.round_id,
-                                 "repeat": answer.client_id != submission.client_id}
+            client_id, payload = stored[(submission.round_id, submission.attendee_id)]
+            submission.result = {"ok": True, "answer": payload, "round_id": submission.round_id,
+                                 "repeat": client_id != submission.client_id}
     return {s.round_id for s in accepted}
 
 
-def _check(submission: Submission, round_: Round | None, meetings: dict[int, Meeting]):  # type: ignore[no-untyped-def]
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[int, int], tuple[str, Any]]:
+    """Insert the rows, skipping any (round, attendee) already stored; returns what was inserted. One
+    executemany of a cached statement (not a freshly compiled 500-row VALUES list per batch)."""
+    table = Answer.__table__
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (insert(table).on_conflict_do_nothing(index_elements=["round_id", "attendee_id"])
+                 .returning(table.c.round_id, table.c.attendee_id, table.c.client_id, table.c.payload))
+    return {(r.round_id, r.attendee_id): (r.client_id, r.payload) for r in session.execute(statement, rows)}
+
+
+def _stored_earlier(session: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[str, Any]]:
+    """The answers stored before this batch for these (round, attendee) keys: a repeat gets the first answer."""
+    if not keys:
+        return {}
+    rows = session.execute(select(Answer.round_id, Answer.attendee_id, Answer.client_id, Answer.payload)
+                           .where(tuple_(Answer.round_id, Answer.attendee_id).in_(keys)))
+    return {(r.round_id, r.attendee_id): (r.client_id, r.payload) for r in rows}
+
+
+def _check(submission: Submission, round_: Round | None, settings: dict[int, dict[str, Any]]):  # type: ignore[no-untyped-def]
     if round_ is None:
         return "题目不存在", None
     if round_.phase != Phase.OPEN.value or round_.deadline_at is None or submission.received_at >= round_.deadline_at:
@@ -141,8 +157,7 @@ def _check(submission: Submission, round_: Round | None, meetings: dict[int, Mee
         return str(error), None
     limit = (round_.deadline_at - round_.opened_at).total_seconds() or 1
     elapsed = max(0.0, (submission.received_at - round_.opened_at).total_seconds())
-    marked = mark(round_.question, answer, scoring_settings(meetings[round_.meeting_id].settings.get("scoring")),
-                  min(1.0, elapsed / limit))
+    marked = mark(round_.question, answer, settings[round_.meeting_id], min(1.0, elapsed / limit))
     return None, {"round_id": round_.id, "attendee_id": submission.attendee_id, "client_id": submission.client_id,
                   "payload": answer, "source": "phone", "elapsed_ms": int(elapsed * 1000),
                   "correct": marked.correct, "score": marked.score, "received_at": submission.received_at}

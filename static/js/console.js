@@ -9,7 +9,11 @@
   var $ = function (id) { return document.getElementById(id); };
 
   var live = Live.connect({ meeting_id: meetingId }, {
-    state: function (next) { state = next; render(); },
+    state: function (next) {
+      // Broadcasts that changed no attendee leave the rows out: keep the ones we have.
+      if (!next.attendees && state) next.attendees = state.attendees;
+      state = next; render();
+    },
     answerCount: function (c) { counts[c.round_id] = c; renderPreview(); },
     connected: function (up) { $("conn").textContent = up ? "已连接" : "连接中断，正在重连…"; }
   });
@@ -119,17 +123,19 @@
 
   var STATUSES = [["expected", "未签到"], ["present", "出席"], ["leave", "请假"], ["absent", "缺席"], ["deputized", "代会"]];
 
+  var shownAttendees = null;
   function renderAttendees() {
-    var people = state.attendees.filter(function (a) { return !a.anonymous; });
     $("attendance-summary").textContent = "实到 " + state.attendance.present + " / 应到 " + state.attendance.expected +
-      "，旁听 " + (state.attendees.length - people.length) + " 人";
-    Live.replace($("attendees"), people.map(function (a) {
+      "，旁听 " + state.attendance.anonymous + " 人";
+    if (!state.attendees || state.attendees === shownAttendees) return;  // unchanged: keep the table (and any open select)
+    shownAttendees = state.attendees;
+    Live.replace($("attendees"), state.attendees.map(function (a) {
       var select = el("select", { "aria-label": a.name + "的出席状态", onchange: function (e) {
         var payload = { attendee_id: a.id, status: e.target.value };
         if (e.target.value === "deputized") {
           var deputy = window.prompt("代会人员的姓名（须在本次参会名单中）");
           var match = state.attendees.filter(function (x) { return x.name === (deputy || "").trim() && x.id !== a.id; })[0];
-          if (!match) { say("参会名单中没有此人", false); render(); return; }
+          if (!match) { say("参会名单中没有此人", false); shownAttendees = null; render(); return; }
           payload.deputy_id = match.id;
         }
         command("set_attendance", payload);

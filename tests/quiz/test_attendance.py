@@ -57,6 +57,6 @@ def test_attendance_summary_per_unit(session, meeting):
     attendance.set_status(session, by_name(meeting, "副书记1"), "leave")
     meeting.allow_anonymous = True
     attendance.join_anonymous(session, meeting, "x")
-    rows = attendance.summary(meeting)
+    rows = attendance.summary(session, meeting)
     assert [(r.name, r.expected, r.present, r.leave) for r in rows] == [
         ("单位1", 2, 1, 1), ("单位2", 2, 0, 0), ("单位3", 2, 0, 0)]
