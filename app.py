@@ -12,7 +12,6 @@ from typing import Any  # noqa: E402
 
 from flask import Flask, g, redirect, url_for  # noqa: E402
 from flask_wtf.csrf import CSRFProtect  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
 from core import migrate  # noqa: E402
 from core.accounts import guard  # noqa: E402
@@ -20,7 +19,7 @@ from core.accounts import views as account_views  # noqa: E402
 from core.accounts.cli import user_cli  # noqa: E402
 from core.backup_cli import db_cli  # noqa: E402
 from core.config import load_config, read_or_create_secret_key  # noqa: E402
-from core.db import db  # noqa: E402
+from core.db import db, wait_for_turn  # noqa: E402
 from core.health import bp as health_bp  # noqa: E402
 from core.realtime import init_realtime  # noqa: E402
 from core.web import init_web  # noqa: E402
@@ -88,7 +87,7 @@ def main() -> None:
     with app.app_context():
         if db.session.get_bind().dialect.name == "postgresql":
             # Workers starting at once on an empty database take turns: only the first creates admin and demo.
-            db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_FIRST_START_LOCK})
+            wait_for_turn(db.session, PG_FIRST_START_LOCK)
         password = ensure_first_admin(db.session)
         demo = create_demo(db.session)
         db.session.commit()

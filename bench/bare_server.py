@@ -1,7 +1,11 @@
 """The bare Flask-SocketIO server the app is compared with: no app logic, no database, the same tuning.
 
 Phones connect into one room; the host's `go` is broadcast to the room as a `state`; an `answer` is acked at
-once. Run as `python -m bench.bare_server MODE PORT`.
+once. Run as `python -m bench.bare_server MODE PORT [REDIS_URL CHANNEL]`: with a Redis URL, broadcasts go
+through Redis as the app's do with several workers.
+
+The same tuning as the app's venue server: the connection limit, listen backlog and garbage-collector settings
+(core/serve.py) and the packets' JSON (core/wirejson.py), so the ratio measures the app, not a setting.
 """
 
 import sys
@@ -13,11 +17,15 @@ patch(sys.argv[1])
 from flask import Flask  # noqa: E402
 from flask_socketio import SocketIO, emit, join_room  # noqa: E402
 
+from core import wirejson  # noqa: E402
 from core.serve import serve  # noqa: E402
 
+MODE, PORT = sys.argv[1], int(sys.argv[2])
+REDIS_URL, CHANNEL = (sys.argv[3:5] + ["", ""])[:2]
+
 app = Flask(__name__)
-socketio = SocketIO(app, async_mode=sys.argv[1], ping_interval=25, ping_timeout=60, logger=False,
-                    engineio_logger=False)
+socketio = SocketIO(app, async_mode=MODE, ping_interval=25, ping_timeout=60, logger=False, engineio_logger=False,
+                    json=wirejson, message_queue=REDIS_URL or None, channel=CHANNEL or "flask-socketio")
 
 
 @socketio.on("connect")
@@ -38,4 +46,4 @@ def answer(payload):  # type: ignore[no-untyped-def]
 
 if __name__ == "__main__":
     print("bare server ready", flush=True)
-    serve(app, app, "127.0.0.1", int(sys.argv[2]), sys.argv[1], 10000, 2048)
+    serve(app, app, "127.0.0.1", PORT, MODE, 10000, 2048)

@@ -1,10 +1,20 @@
 """The meeting benchmark: N phones join the real app, a host drives K questions, every phone answers at once.
 
-    python -m bench.meeting --phones 2000 --questions 5 [--mode gevent] [--database URL] [--url URL]
+    python -m bench.meeting --phones 2000 --questions 3 [--mode gevent] [--repeat 3]
+                            [--database URL] [--workers 2 --redis URL] [--url URL --password PW --meeting ID]
+                            [--profile FILE] [--no-bare]
 
-The same load then runs against a bare Flask-SocketIO server (no app logic, no database, the same tuning),
-and the app's figures are reported as ratios to it. The last line printed is one JSON object. Lost and
-duplicated answers are counted against the database.
+Each repetition runs the app (started as the venue command starts it, on a fresh database) and then a bare
+Flask-SocketIO server (no app logic, no database, the same tuning, the same message queue) under the same load;
+the app's figures are reported as ratios to the bare server's in the same repetition. The last line printed
+is one JSON object: every run, and the median of each figure over the runs. Lost and duplicated answers are
+counted against the database and added up over the runs.
+
+`--database postgresql://…/db` runs the app on a fresh database created on that server for each run (and
+dropped after). `--workers N` starts N app processes (and N bare ones) sharing the database and Redis; phones
+are spread over them in turn, each staying on its worker (what a sticky load balancer does). `--url` targets an
+app that is already running (e.g. behind nginx; comma-separated worker URLs); it then measures no server CPU
+or memory and compares with no bare server.
 """
 
 from __future__ import annotations
@@ -12,161 +22,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import statistics
 import tempfile
-import time
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
+from bench.load import Target, run_app, run_bare
 from bench.processes import Server, start_app, start_bare, start_profiler, stop_profiler
-from bench.sioclient import RawClient
 
-JOIN_CONCURRENCY = 100
-WAIT_S = 120
-
-
-def percentiles(values: list[float]) -> dict[str, float]:
-    """p50 / p95 / p99 / max in milliseconds."""
-    if not values:
-        return {"p50": 0, "p95": 0, "p99": 0, "max": 0}
-    ordered = sorted(values)
-
-    def at(share: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 1)
-
-    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "max": round(ordered[-1] * 1000, 1)}
-
-
-class Phone:
-    """One simulated phone: when each round was first seen open."""
-
-    def __init__(self) -> None:
-        self.seen: dict[Any, float] = {}
-        self.arrived = asyncio.Event()
-        self.client = RawClient(self.on_event)
-
-    def on_event(self, name: str, data: Any, at: float) -> None:
-        if name != "state" or not isinstance(data, dict):
-            return
-        key = (data.get("round") or {}).get("id") if "round" in data else data.get("go")
-        if key is not None and key not in self.seen and ((data.get("round") or {}).get("phase", "open") == "open"):
-            self.seen[key] = at
-            self.arrived.set()
-
-
-async def burst(phones: list[Phone], event: str, payload_for) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """Everyone answers at once; returns answers/s, ack latency and the time until all were acked."""
-    start = time.perf_counter()
-    latencies: list[float] = []
-    failures: list[Any] = []
-
-    async def one(phone: Phone) -> None:
-        sent = time.perf_counter()
-        reply = await phone.client.call(event, payload_for(phone), timeout=WAIT_S)
-        latencies.append(time.perf_counter() - sent)
-        if not (isinstance(reply, dict) and reply.get("ok")):
-            failures.append(reply)
-
-    await asyncio.gather(*(one(p) for p in phones))
-    elapsed = time.perf_counter() - start
-    return {"answers_per_s": round(len(phones) / elapsed, 1), "ack_p99_ms": percentiles(latencies)["p99"],
-            "all_acked_s": round(elapsed, 3), "refused": len(failures)}
-
-
-async def wait_all(phones: list[Phone], key: Any) -> None:
-    deadline = time.perf_counter() + WAIT_S
-    while any(key not in p.seen for p in phones):
-        if time.perf_counter() > deadline:
-            raise RuntimeError(f"{sum(key not in p.seen for p in phones)} phones never saw {key}")
-        await asyncio.sleep(0.01)
-
-
-# ---- the app ----------------------------------------------------------------------------------------------
-
-async def _login(http: aiohttp.ClientSession, url: str, password: str) -> str:
-    async with http.get(url + "/login") as response:
-        page = await response.text()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    form = {"username": "admin", "password": password, "csrf_token": token}
-    async with http.post(url + "/login", data=form, allow_redirects=False):
-        pass
-    return "; ".join(f"{c.key}={c.value}" for c in http.cookie_jar)
-
-
-async def _join(url: str, join_code: str, phone: Phone, gate: asyncio.Semaphore) -> None:
-    async with gate, aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        async with http.get(f"{url}/j/{join_code}") as response:
-            page = await response.text()
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        async with http.post(f"{url}/j/{join_code}", data={"anonymous": "1", "csrf_token": token},
-                             allow_redirects=False) as response:
-            location = response.headers["Location"]
-        code, device = re.search(r"/p/([A-Z0-9]+)\?d=([^&]+)", location).groups()
-        await phone.client.connect(url, {"code": code, "device": device})
-
-
-class Host:
-    """The host's console connection."""
-
-    def __init__(self) -> None:
-        self.state: dict[str, Any] = {}
-        self.client = RawClient(self.on_event)
-
-    def on_event(self, name: str, data: Any, at: float) -> None:
-        if name == "state":
-            self.state = data
-
-    async def do(self, name: str, **payload: Any) -> dict:
-        reply = await self.client.call(name, {"rev": self.state.get("rev", 0), **payload})
-        if not reply.get("ok"):
-            raise RuntimeError(f"{name}: {reply}")
-        self.state["rev"] = reply["rev"]
-        return reply
-
-
-async def run_app(server: Server, phones_wanted: int, questions: int) -> dict[str, Any]:
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        cookie = await _login(http, server.url, server.admin_password)
-    host = Host()
-    await host.client.connect(server.url, {"meeting_id": server.meeting_id}, {"Cookie": cookie})
-    host.state = (await host.client.call("sync"))["state"]
-    phones = [Phone() for _ in range(phones_wanted)]
-    gate = asyncio.Semaphore(JOIN_CONCURRENCY)
-    cpu_before = server.cpu_seconds()
-    started = time.perf_counter()
-    await asyncio.gather(*(_join(server.url, host.state["join"]["code"], p, gate) for p in phones))
-    join_s = time.perf_counter() - started
-    fanout: list[float] = []
-    bursts, rounds = [], []
-    for _ in range(questions):
-        await host.do("draw_question", mode="all", types=["single", "judge"])
-        sent = time.perf_counter()
-        await host.do("show_question")
-        round_id = host.state["round"]["id"] if host.state.get("round") else None
-        round_id = round_id or (await host.client.call("sync"))["state"]["round"]["id"]
-        await wait_all(phones, round_id)
-        fanout += [p.seen[round_id] - sent for p in phones]
-        question = (await host.client.call("sync"))["state"]["current"]["question"]
-        answer = question["answer"]
-        rounds.append(round_id)
-        bursts.append(await burst(phones, "submit_answer", lambda p, r=round_id, a=answer: {
-            "round_id": r, "client_id": uuid.uuid4().hex, "answer": a}))
-        await host.do("close_question")
-        await host.do("next_question")
-    return {"join_s": round(join_s, 2), "fanout_ms": percentiles(fanout), "burst": _median_burst(bursts),
-            "cpu_s": round(server.cpu_seconds() - cpu_before, 2), "peak_rss_mb": round(server.peak_rss_mb(), 1),
-            "rounds": rounds, "acked": sum(len(phones) - b["refused"] for b in bursts)}
-
-
-def _median_burst(bursts: list[dict[str, Any]]) -> dict[str, Any]:
-    medians = {key: round(statistics.median(b[key] for b in bursts), 3)
-               for key in ("answers_per_s", "ack_p99_ms", "all_acked_s")}
-    return medians | {"refused": sum(b["refused"] for b in bursts)}
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 
 def count_answers(database_url: str, rounds: list[int]) -> tuple[int, int]:
@@ -180,72 +50,135 @@ def count_answers(database_url: str, rounds: list[int]) -> tuple[int, int]:
     return sum(r[2] for r in wanted), sum(r[2] - 1 for r in wanted)
 
 
-# ---- the bare server --------------------------------------------------------------------------------------
-
-async def run_bare(server: Server, phones_wanted: int, questions: int) -> dict[str, Any]:
-    host = RawClient()
-    await host.connect(server.url)
-    phones = [Phone() for _ in range(phones_wanted)]
-    gate = asyncio.Semaphore(JOIN_CONCURRENCY)
-
-    async def connect(phone: Phone) -> None:
-        async with gate:
-            await phone.client.connect(server.url)
-
-    cpu_before = server.cpu_seconds()
-    started = time.perf_counter()
-    await asyncio.gather(*(connect(p) for p in phones))
-    join_s = time.perf_counter() - started
-    fanout, bursts = [], []
-    for number in range(questions):
-        sent = time.perf_counter()
-        await host.call("go", {"go": number})
-        await wait_all(phones, number)
-        fanout += [p.seen[number] - sent for p in phones]
-        bursts.append(await burst(phones, "answer", lambda p, n=number: {"round_id": n, "answer": "A"}))
-    return {"join_s": round(join_s, 2), "fanout_ms": percentiles(fanout), "burst": _median_burst(bursts),
-            "cpu_s": round(server.cpu_seconds() - cpu_before, 2), "peak_rss_mb": round(server.peak_rss_mb(), 1)}
+@contextmanager
+def fresh_database(given: str) -> Iterator[str]:
+    """A new SQLite file, or a new database on the given PostgreSQL server (dropped afterwards)."""
+    if not given:
+        yield f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-')) / 'bench.sqlite3'}"
+        return
+    if not given.startswith("postgresql"):
+        yield given
+        return
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(given, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(given).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
-# ---- the whole run ----------------------------------------------------------------------------------------
+def _target(servers: list[Server]) -> Target:
+    return Target([s.url for s in servers], servers[0].admin_password, servers[0].meeting_id,
+                  lambda: sum(s.cpu_seconds() for s in servers), lambda: sum(s.peak_rss_mb() for s in servers))
 
-def ratio(app: float, bare: float) -> float | None:
-    return round(app / bare, 2) if bare else None
+
+def app_run(args: argparse.Namespace, channel: str) -> dict[str, Any]:
+    """One run of the app: start its workers on a fresh database, load them, count the answers stored."""
+    with fresh_database(args.database) as database, ExitStack() as stack:
+        queue = {"REDIS_URL": args.redis, "SOCKETIO_CHANNEL": channel} if args.workers > 1 else {}
+        servers = [start_app(args.mode, database, **queue)]
+        stack.callback(servers[0].stop)
+        for _ in range(args.workers - 1):
+            servers.append(start_app(args.mode, database, first_start=False, **queue))
+            stack.callback(servers[-1].stop)
+        if args.profile:
+            profiler = start_profiler(servers[0], args.profile)
+            stack.callback(stop_profiler, profiler)
+        target = _target(servers)
+        figures = asyncio.run(run_app(target, args.phones, args.questions))
+        stack.close()
+        return _with_counts(figures, database, target.rounds)
 
 
-def main() -> None:
+def _with_counts(figures: dict[str, Any], database: str, rounds: list[int]) -> dict[str, Any]:
+    stored, duplicated = count_answers(database, rounds)
+    acked = figures.pop("acked")
+    return figures | {"lost": acked - stored, "duplicated": duplicated, "stored": stored}
+
+
+def bare_run(args: argparse.Namespace, channel: str) -> dict[str, Any]:
+    """One run of the bare server, with as many processes (and the same Redis) as the app had."""
+    redis_url = args.redis if args.workers > 1 else ""
+    servers = [start_bare(args.mode, redis_url, channel) for _ in range(args.workers)]
+    try:
+        return asyncio.run(run_bare(_target(servers), args.phones, args.questions))
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def url_run(args: argparse.Namespace) -> dict[str, Any]:
+    """One run against an app already running at --url."""
+    target = Target(args.url.split(","), args.password, args.meeting)
+    figures = asyncio.run(run_app(target, args.phones, args.questions))
+    if args.database:
+        return _with_counts(figures, args.database, target.rounds)
+    return figures | {"lost": None, "duplicated": None, "stored": None}
+
+
+def ratio(app: float | None, bare: float | None) -> float | None:
+    return round(app / bare, 2) if app is not None and bare else None
+
+
+def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of every number over the runs, keeping the figures' shape."""
+    first = runs[0]
+    if isinstance(first, dict):
+        return {key: medians([r[key] for r in runs]) for key in first}
+    values = [v for v in runs if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return round(statistics.median(values), 3) if values else first
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Every run, their medians, and the answers lost or duplicated over all of them."""
+    runs = []
+    for _ in range(args.repeat):
+        channel = f"bench-{uuid.uuid4().hex}"
+        run: dict[str, Any] = {"app": url_run(args) if args.url else app_run(args, channel)}
+        if not (args.no_bare or args.url):
+            run["bare"] = bare_run(args, channel)
+            run["ratios"] = {"fanout_p99": ratio(run["app"]["fanout_ms"]["p99"], run["bare"]["fanout_ms"]["p99"]),
+                             "all_acked": ratio(run["app"]["burst"]["all_acked_s"],
+                                                run["bare"]["burst"]["all_acked_s"])}
+        runs.append(run)
+    summary = medians(runs)
+    for key in ("lost", "duplicated", "stored"):
+        counts = [r["app"][key] for r in runs]
+        summary["app"][key] = None if None in counts else sum(counts)
+    summary["app"]["burst"]["refused"] = sum(r["app"]["burst"]["refused"] for r in runs)
+    return {"phones": args.phones, "questions": args.questions, "mode": args.mode, "workers": args.workers,
+            "database": (args.database or "sqlite").split(":")[0], "repeat": args.repeat, **summary, "runs": runs}
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="书记问效 meeting benchmark")
     parser.add_argument("--phones", type=int, default=200)
     parser.add_argument("--questions", type=int, default=3)
     parser.add_argument("--mode", choices=["eventlet", "gevent"], default="gevent")
-    parser.add_argument("--database", default="", help="DATABASE_URL for the app (default: a fresh SQLite file)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs (the figures are their medians)")
+    parser.add_argument("--database", default="", help="SQLite or PostgreSQL URL (default: a fresh SQLite file)")
+    parser.add_argument("--workers", type=int, default=1, help="app processes sharing the database and Redis")
+    parser.add_argument("--redis", default=DEFAULT_REDIS, help="Redis for --workers > 1")
+    parser.add_argument("--url", default="", help="target a running app (comma-separated worker URLs)")
+    parser.add_argument("--password", default="", help="the admin password of the app at --url")
+    parser.add_argument("--meeting", type=int, default=1, help="the meeting id at --url")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare-server comparison")
-    parser.add_argument("--profile", default="", help="record the app server with py-spy into this file "
+    parser.add_argument("--profile", default="", help="record the (first) app server with py-spy into this file "
                                                       "(collapsed stacks; needs `pip install py-spy`)")
-    args = parser.parse_args()
-    database = args.database or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
-    app_server = start_app(args.mode, database)
-    profiler = start_profiler(app_server, args.profile) if args.profile else None
-    try:
-        app = asyncio.run(run_app(app_server, args.phones, args.questions))
-    finally:
-        if profiler is not None:
-            stop_profiler(profiler)
-        app_server.stop()
-    stored, duplicated = count_answers(database, app.pop("rounds"))
-    app.update(lost=app.pop("acked") - stored, duplicated=duplicated, stored=stored)
-    result: dict[str, Any] = {"phones": args.phones, "questions": args.questions, "mode": args.mode,
-                              "database": database.split(":")[0], "app": app}
-    if not args.no_bare:
-        bare_server = start_bare(args.mode)
-        try:
-            bare = asyncio.run(run_bare(bare_server, args.phones, args.questions))
-        finally:
-            bare_server.stop()
-        result["bare"] = bare
-        result["ratios"] = {"fanout_p99": ratio(app["fanout_ms"]["p99"], bare["fanout_ms"]["p99"]),
-                            "all_acked": ratio(app["burst"]["all_acked_s"], bare["burst"]["all_acked_s"])}
+    args = parser.parse_args(argv)
+    if args.workers > 1 and not args.database.startswith("postgresql"):
+        parser.error("--workers > 1 needs --database postgresql://…")
+    return args
+
+
+def main() -> None:
+    result = measure(parse())
     print(json.dumps(result, ensure_ascii=False))
+    app = result["app"]
     raise SystemExit(1 if app["lost"] or app["duplicated"] or app["burst"]["refused"] else 0)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import select
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +26,11 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    """A started server: its address, process, and what the app printed at start."""
+    """A started server: its address, process, log file, and what the app printed at start."""
 
     url: str
     process: subprocess.Popen
+    log: Path
     admin_password: str = ""
     meeting_id: int = 0
 
@@ -53,17 +54,21 @@ class Server:
             self.process.wait()
 
 
-def _wait_for(process: subprocess.Popen, marker: str, timeout: float = 120) -> str:
-    deadline, printed = time.monotonic() + timeout, ""
-    while marker not in printed:
-        ready, _, _ = select.select([process.stdout], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
+def _launch(command: list[str], env: dict[str, str], port: int, marker: str) -> Server:
+    """Start a server writing to a log file (a pipe nobody reads would fill and stall it), wait for `marker`
+    in its output and for its port."""
+    log = Path(tempfile.mkdtemp(prefix="bench-")) / "server.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, cwd=ROOT, env={**env, "PYTHONUNBUFFERED": "1"}, stdout=sink,
+                                   stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while marker not in (printed := log.read_text("utf-8", errors="replace")):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
             raise RuntimeError(f"server did not print {marker!r}: {printed[-2000:]}")
-        chunk = os.read(process.stdout.fileno(), 65536).decode("utf-8", errors="replace")
-        if not chunk:
-            raise RuntimeError(f"server exited: {printed[-2000:]}")
-        printed += chunk
-    return printed
+        time.sleep(0.05)
+    _wait_for_port(port)
+    return Server(f"http://127.0.0.1:{port}", process, log)
 
 
 def _wait_for_port(port: int, timeout: float = 30) -> None:
@@ -72,22 +77,22 @@ def _wait_for_port(port: int, timeout: float = 30) -> None:
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
-        select.select([], [], [], 0.05)
+        time.sleep(0.05)
     raise RuntimeError(f"nothing listens on port {port}")
 
 
-def start_app(mode: str, database_url: str, **env: str) -> Server:
-    """`python app.py` exactly as the venue command runs it, on a free port."""
+def start_app(mode: str, database_url: str, first_start: bool = True, **env: str) -> Server:
+    """`python app.py` exactly as the venue command runs it, on a free port. A further worker on a database
+    another one set up (`first_start=False`) prints no password and no demo meeting."""
     port = free_port()
     environ = {**os.environ, "ASYNC_MODE": mode, "PORT": str(port), "DATABASE_URL": database_url,
-               "SECRET_KEY": "bench-secret", "PUBLIC_URL": f"http://127.0.0.1:{port}", "PYTHONUNBUFFERED": "1",
-               **env}
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=environ, bufsize=0,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    printed = _wait_for(process, "主持台")
-    _wait_for_port(port)
-    return Server(f"http://127.0.0.1:{port}", process, re.search(r"密码 (\S+?)（", printed).group(1),
-                  int(re.search(r"/meetings/(\d+)/console", printed).group(1)))
+               "SECRET_KEY": "bench-secret", "PUBLIC_URL": f"http://127.0.0.1:{port}", **env}
+    server = _launch([sys.executable, "app.py"], environ, port, "主持台" if first_start else "手机访问地址")
+    if first_start:
+        printed = server.log.read_text("utf-8")
+        server.admin_password = re.search(r"密码 (\S+?)（", printed).group(1)
+        server.meeting_id = int(re.search(r"/meetings/(\d+)/console", printed).group(1))
+    return server
 
 
 def start_profiler(server: Server, output: str) -> subprocess.Popen:
@@ -103,12 +108,8 @@ def stop_profiler(profiler: subprocess.Popen) -> None:
     profiler.wait(timeout=60)
 
 
-def start_bare(mode: str) -> Server:
-    """The bare Flask-SocketIO server, with the same tuning."""
+def start_bare(mode: str, redis_url: str = "", channel: str = "") -> Server:
+    """The bare Flask-SocketIO server, with the same tuning (and the same message queue, if any)."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "bench.bare_server", mode, str(port)], cwd=ROOT, bufsize=0,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    _wait_for(process, "bare server ready")
-    _wait_for_port(port)
-    return Server(f"http://127.0.0.1:{port}", process)
+    command = [sys.executable, "-m", "bench.bare_server", mode, str(port), redis_url, channel]
+    return _launch(command, dict(os.environ), port, "bare server ready")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 ASYNC_MODES = ("eventlet", "gevent", "threading")
+DEFAULT_BUSY_TIMEOUT_MS = 5000
 DEFAULT_ASYNC_MODE = "eventlet"
 SECRET_KEY_FILE = "secret_key"
 
@@ -29,6 +30,9 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict[str, Any]:
         # Empty means "use the key kept in the instance folder" (created on first start by the factory).
         "SECRET_KEY": environ.get("SECRET_KEY", ""),
         "DATABASE_URL": environ.get("DATABASE_URL") or default_database_url(instance),
+        # How long a statement waits for another transaction's lock before the user is told to retry
+        # (docs/deploy.md, "The database busy"): SQLite's busy timeout, PostgreSQL's lock_timeout.
+        "DB_BUSY_TIMEOUT_MS": busy_timeout_ms(environ.get("DB_BUSY_TIMEOUT_MS", str(DEFAULT_BUSY_TIMEOUT_MS))),
         "ASYNC_MODE": async_mode,
         "HOST": host,
         "PORT": port,
@@ -53,6 +57,17 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict[str, Any]:
         # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); empty: the peer is the client.
         "TRUSTED_PROXIES": trusted_proxies(environ.get("TRUSTED_PROXIES", "")),
     }
+
+
+def busy_timeout_ms(text: str) -> int:
+    """A positive number of milliseconds (0 would mean "never wait" on SQLite but "wait forever" on PostgreSQL)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ValueError(f"DB_BUSY_TIMEOUT_MS must be a positive number of milliseconds, not {text!r}")
+    return value
 
 
 def trusted_proxies(text: str) -> tuple[str, ...]:

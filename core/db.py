@@ -1,19 +1,26 @@
 """The database: declarative base, engine set-up per backend, and one session per app context.
 
 Services take a `Session` and only flush; the request or socket boundary commits (STYLE: store, then tell).
+A statement that waits longer than DB_BUSY_TIMEOUT_MS for another transaction raises DatabaseBusy, which the
+boundaries turn into BUSY_MESSAGE after rolling back (docs/deploy.md).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from core.config import DEFAULT_BUSY_TIMEOUT_MS
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -52,24 +59,71 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine tuned for the backend: SQLite in WAL mode, PostgreSQL through psycopg2."""
+BUSY_MESSAGE = "数据库繁忙，请稍后重试"
+# PostgreSQL gave up waiting for another transaction: lock_not_available (lock_timeout), deadlock_detected,
+# serialization_failure. Each leaves the data as it was and may succeed when tried again.
+PG_BUSY_CODES = frozenset({"55P03", "40P01", "40001"})
+SQLITE_BUSY_NAMES = ("SQLITE_BUSY", "SQLITE_LOCKED")
+SQLITE_BUSY_TEXTS = ("database is locked", "database table is locked", "database is busy")
+
+
+class DatabaseBusy(OperationalError):
+    """Another transaction held what this one needed for longer than the busy timeout; nothing was stored,
+    and trying again later may succeed. Boundaries roll back and answer with BUSY_MESSAGE."""
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether a database error (SQLAlchemy's or the driver's own) means "busy, try again later"."""
+    orig = getattr(error, "orig", None) or error
+    code = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
+    if code:
+        return code in PG_BUSY_CODES
+    if not isinstance(orig, sqlite3.OperationalError):
+        return False
+    name = getattr(orig, "sqlite_errorname", None) or ""  # absent on errors not raised by SQLite itself
+    return name.startswith(SQLITE_BUSY_NAMES) or str(orig).startswith(SQLITE_BUSY_TEXTS)
+
+
+def make_engine(url: str, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Engine:
+    """Create an engine tuned for the backend: SQLite in WAL mode, PostgreSQL through psycopg2. A statement
+    waits at most `busy_timeout_ms` for another transaction's lock, then raises DatabaseBusy."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms))
+    else:
+        options = f"{parsed.query.get('options', '')} -c lock_timeout={busy_timeout_ms}".strip()
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                               connect_args={"options": options})
+    event.listen(engine, "handle_error", _busy_error, retval=True)
+    return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(busy_timeout_ms: int, dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers work while one writer commits; NORMAL is durable across app crashes in WAL.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    # The same wait as sqlite3's `timeout`, stated here so the connection's settings read in one place.
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()
+
+
+def _busy_error(context: ExceptionContext) -> BaseException | None:
+    # One exception class for every backend, so each boundary catches it without inspecting driver errors.
+    wrapped = context.sqlalchemy_exception
+    if isinstance(wrapped, OperationalError) and is_busy(wrapped):
+        return DatabaseBusy(wrapped.statement, wrapped.params, wrapped.orig, hide_parameters=wrapped.hide_parameters)
+    return None
+
+
+def wait_for_turn(session: Session, lock_key: int) -> None:
+    """PostgreSQL: take the transaction-level advisory lock `lock_key`, waiting as long as another process
+    holds it. Start-up steps (the bundled bank, the first admin) take turns this way, and a worker must not
+    give up after the busy timeout while another one finishes them."""
+    session.execute(text("SET LOCAL lock_timeout = 0"))
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key})
 
 
 @dataclass
@@ -83,7 +137,7 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         """Bind to the app's DATABASE_URL and close the context's session at teardown."""
-        engine = make_engine(app.config["DATABASE_URL"])
+        engine = make_engine(app.config["DATABASE_URL"], app.config["DB_BUSY_TIMEOUT_MS"])
         app.extensions["db"] = _Bound(engine, sessionmaker(bind=engine, expire_on_commit=False))
         app.teardown_appcontext(self._close_session)
 
@@ -102,6 +156,13 @@ class Database:
         if "db_session" not in g:
             g.db_session = self.new_session()
         return g.db_session
+
+    @staticmethod
+    def rollback_open_session() -> None:
+        """Roll back the current app context's session, if one was opened (after an error, before a reply)."""
+        session = g.get("db_session")
+        if session is not None:
+            session.rollback()
 
     @staticmethod
     def _close_session(_exc: BaseException | None) -> None:

@@ -6,8 +6,10 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, Response, render_template, request, url_for
+from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+
+from core.db import BUSY_MESSAGE, DatabaseBusy, db
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -23,6 +25,7 @@ def init_web(app: Flask) -> None:
     app.register_error_handler(403, lambda e: _error_page(403, "您的账号没有访问此页面的权限。"))
     app.register_error_handler(404, lambda e: _error_page(404, "页面不存在。"))
     app.register_error_handler(413, lambda e: _error_page(413, "上传的文件过大。"))
+    app.register_error_handler(DatabaseBusy, database_busy)
 
 
 def _headers(response: Response) -> Response:
@@ -45,6 +48,19 @@ def asset_url(app: Flask, path: str) -> str:
 @lru_cache(maxsize=256)
 def _content_hash(folder: str, path: str) -> str:
     return hashlib.sha256((Path(folder) / path).read_bytes()).hexdigest()[:10]
+
+
+def database_busy(error: DatabaseBusy):  # type: ignore[no-untyped-def]
+    """503 with a Chinese "try again" (a page, or JSON for a client asking for JSON), after rolling back the
+    request's transaction."""
+    db.rollback_open_session()
+    current_app.logger.warning("%s %s not served, database busy: %s", request.method, request.path, error.orig)
+    if request.accept_mimetypes.best == "application/json":
+        response = jsonify({"ok": False, "error": BUSY_MESSAGE})
+    else:
+        # No staff header: after the rollback it would have to reload the user from the busy database.
+        response = render_template("error.html", status=503, message=BUSY_MESSAGE, current_user=None)
+    return response, 503, {"Retry-After": "2"}
 
 
 def _error_page(status: int, message: str):  # type: ignore[no-untyped-def]

@@ -22,6 +22,8 @@ def run_on(connection) -> None:  # type: ignore[no-untyped-def]
     """Run pending migrations on one connection, serialised across processes on PostgreSQL."""
     is_pg = connection.dialect.name == "postgresql"
     if is_pg:
+        # Wait for another worker's migration however long it takes (the app's lock_timeout is for users).
+        connection.execute(text("SET lock_timeout = 0"))
         connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": PG_MIGRATION_LOCK})
         connection.commit()
     try:
@@ -37,6 +39,7 @@ def run_on(connection) -> None:  # type: ignore[no-untyped-def]
     finally:
         if is_pg:
             connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PG_MIGRATION_LOCK})
+            connection.execute(text("RESET lock_timeout"))  # back to the connection's own setting for the pool
             connection.commit()
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.db import wait_for_turn
 from question_bank import service
 from question_bank.bundle import BundledRecord, content_hash, load_bundled
 from question_bank.models import BundledQuestion, Question
@@ -34,7 +35,7 @@ class SyncResult:
 def sync_bundled(session: Session, records: list[BundledRecord]) -> SyncResult:
     """Apply the bundle to the database (flushes; the caller commits)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_BUNDLE_LOCK})
+        wait_for_turn(session, PG_BUNDLE_LOCK)
     known = {row.key: row for row in session.scalars(select(BundledQuestion))}
     result = SyncResult()
     for record in records:

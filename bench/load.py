@@ -1,0 +1,220 @@
+"""The load itself: phones joining, a host driving questions, everyone answering at once — against the app and
+against the bare server. Servers are reached by URL; phones are spread over the given worker URLs in turn, as
+a sticky load balancer would spread them (each phone stays on its worker)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from bench.sioclient import RawClient
+
+JOIN_CONCURRENCY = 100
+WAIT_S = 120
+
+
+@dataclass
+class Target:
+    """Where the load goes: the workers' URLs (the host uses the first), and how to log in."""
+
+    urls: list[str]
+    admin_password: str = ""
+    meeting_id: int = 0
+    cpu_seconds: Callable[[], float | None] = lambda: None
+    peak_rss_mb: Callable[[], float | None] = lambda: None
+    rounds: list[int] = field(default_factory=list)
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    """p50 / p95 / p99 / max in milliseconds."""
+    if not values:
+        return {"p50": 0, "p95": 0, "p99": 0, "max": 0}
+    ordered = sorted(values)
+
+    def at(share: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 1)
+
+    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "max": round(ordered[-1] * 1000, 1)}
+
+
+class Phone:
+    """One simulated phone: when each round was first seen open."""
+
+    def __init__(self) -> None:
+        self.seen: dict[Any, float] = {}
+        self.client = RawClient(self.on_event)
+
+    def on_event(self, name: str, data: Any, at: float) -> None:
+        if name != "state" or not isinstance(data, dict):
+            return
+        key = (data.get("round") or {}).get("id") if "round" in data else data.get("go")
+        if key is not None and key not in self.seen and ((data.get("round") or {}).get("phase", "open") == "open"):
+            self.seen[key] = at
+
+
+class Host:
+    """The host's console connection."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, Any] = {}
+        self.client = RawClient(self.on_event)
+
+    def on_event(self, name: str, data: Any, at: float) -> None:
+        if name == "state":
+            self.state = data
+
+    async def shown_round(self, earlier: set[int]) -> int:
+        """The round the console's broadcast state shows open (one not in `earlier`)."""
+        deadline = time.perf_counter() + WAIT_S
+        while time.perf_counter() < deadline:
+            round_ = self.state.get("round") or {}
+            if round_.get("phase") == "open" and round_.get("id") not in earlier:
+                return round_["id"]
+            await asyncio.sleep(0.005)
+        raise RuntimeError("the console never showed the question open")
+
+    async def do(self, name: str, **payload: Any) -> dict:
+        reply = await self.client.call(name, {"rev": self.state.get("rev", 0), **payload})
+        if not reply.get("ok"):
+            raise RuntimeError(f"{name}: {reply}")
+        self.state["rev"] = reply["rev"]
+        return reply
+
+
+async def burst(phones: list[Phone], event: str, payload_for) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Everyone answers at once; returns answers/s, ack latency and the time until all were acked."""
+    start = time.perf_counter()
+    latencies: list[float] = []
+    failures: list[Any] = []
+
+    async def one(phone: Phone) -> None:
+        sent = time.perf_counter()
+        reply = await phone.client.call(event, payload_for(phone), timeout=WAIT_S)
+        latencies.append(time.perf_counter() - sent)
+        if not (isinstance(reply, dict) and reply.get("ok")):
+            failures.append(reply)
+
+    await asyncio.gather(*(one(p) for p in phones))
+    elapsed = time.perf_counter() - start
+    return {"answers_per_s": round(len(phones) / elapsed, 1), "ack_p99_ms": percentiles(latencies)["p99"],
+            "all_acked_s": round(elapsed, 3), "refused": len(failures)}
+
+
+async def wait_all(phones: list[Phone], key: Any) -> None:
+    """Until every phone has seen `key` (a round id, or the bare server's number)."""
+    deadline = time.perf_counter() + WAIT_S
+    while any(key not in p.seen for p in phones):
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"{sum(key not in p.seen for p in phones)} phones never saw {key}")
+        await asyncio.sleep(0.01)
+
+
+def median_burst(bursts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of each burst figure over the questions; refusals added up."""
+    medians = {key: round(statistics.median(b[key] for b in bursts), 3)
+               for key in ("answers_per_s", "ack_p99_ms", "all_acked_s")}
+    return medians | {"refused": sum(b["refused"] for b in bursts)}
+
+
+# ---- the app ----------------------------------------------------------------------------------------------
+
+async def _login(http: aiohttp.ClientSession, url: str, password: str) -> str:
+    async with http.get(url + "/login") as response:
+        page = await response.text()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = {"username": "admin", "password": password, "csrf_token": token}
+    async with http.post(url + "/login", data=form, allow_redirects=False) as response:
+        if response.status != 302:
+            raise RuntimeError("login failed: check the admin password")
+    return "; ".join(f"{c.key}={c.value}" for c in http.cookie_jar)
+
+
+async def _join(url: str, join_code: str, phone: Phone, gate: asyncio.Semaphore) -> None:
+    """As a phone does: the join page (HTTP), the anonymous join form, then the socket with its code."""
+    async with gate, aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with http.get(f"{url}/j/{join_code}") as response:
+            page = await response.text()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        async with http.post(f"{url}/j/{join_code}", data={"anonymous": "1", "csrf_token": token},
+                             allow_redirects=False) as response:
+            location = response.headers["Location"]
+        code, device = re.search(r"/p/([A-Z0-9]+)\?d=([^&]+)", location).groups()
+        await phone.client.connect(url, {"code": code, "device": device})
+
+
+async def run_app(target: Target, phones_wanted: int, questions: int) -> dict[str, Any]:
+    """Join the phones, then per question: draw, show (fan-out), everyone answers (burst), close, next."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        cookie = await _login(http, target.urls[0], target.admin_password)
+    host = Host()
+    await host.client.connect(target.urls[0], {"meeting_id": target.meeting_id}, {"Cookie": cookie})
+    host.state = (await host.client.call("sync"))["state"]
+    phones = [Phone() for _ in range(phones_wanted)]
+    gate = asyncio.Semaphore(JOIN_CONCURRENCY)
+    cpu_before = target.cpu_seconds()
+    started = time.perf_counter()
+    await asyncio.gather(*(_join(target.urls[n % len(target.urls)], host.state["join"]["code"], p, gate)
+                           for n, p in enumerate(phones)))
+    join_s = time.perf_counter() - started
+    fanout: list[float] = []
+    bursts = []
+    for _ in range(questions):
+        await host.do("draw_question", mode="all", types=["single", "judge"])
+        sent = time.perf_counter()
+        await host.do("show_question")
+        round_id = await host.shown_round(set(target.rounds))
+        await wait_all(phones, round_id)
+        fanout += [p.seen[round_id] - sent for p in phones]
+        # The answer key only now: a sync during the fan-out would add its own work to what is measured.
+        answer = (await host.client.call("sync"))["state"]["current"]["question"]["answer"]
+        target.rounds.append(round_id)
+        bursts.append(await burst(phones, "submit_answer", lambda p, r=round_id, a=answer: {
+            "round_id": r, "client_id": uuid.uuid4().hex, "answer": a}))
+        await host.do("close_question")
+        await host.do("next_question")
+    return _figures(target, join_s, fanout, bursts, cpu_before) | {
+        "acked": sum(len(phones) - b["refused"] for b in bursts)}
+
+
+def _figures(target: Target, join_s: float, fanout: list[float], bursts: list[dict], cpu_before: float | None
+             ) -> dict[str, Any]:
+    cpu_after = target.cpu_seconds()
+    rss = target.peak_rss_mb()
+    return {"join_s": round(join_s, 2), "fanout_ms": percentiles(fanout), "burst": median_burst(bursts),
+            "cpu_s": round(cpu_after - cpu_before, 2) if cpu_after is not None else None,
+            "peak_rss_mb": round(rss, 1) if rss is not None else None}
+
+
+# ---- the bare server --------------------------------------------------------------------------------------
+
+async def run_bare(target: Target, phones_wanted: int, questions: int) -> dict[str, Any]:
+    """The same load on the bare server: connect, a broadcast per question, everyone answers at once."""
+    host = RawClient()
+    await host.connect(target.urls[0])
+    phones = [Phone() for _ in range(phones_wanted)]
+    gate = asyncio.Semaphore(JOIN_CONCURRENCY)
+
+    async def connect(phone: Phone, url: str) -> None:
+        async with gate:
+            await phone.client.connect(url)
+
+    cpu_before = target.cpu_seconds()
+    started = time.perf_counter()
+    await asyncio.gather(*(connect(p, target.urls[n % len(target.urls)]) for n, p in enumerate(phones)))
+    join_s = time.perf_counter() - started
+    fanout, bursts = [], []
+    for number in range(questions):
+        sent = time.perf_counter()
+        await host.call("go", {"go": number})
+        await wait_all(phones, number)
+        fanout += [p.seen[number] - sent for p in phones]
+        bursts.append(await burst(phones, "answer", lambda p, n=number: {"round_id": n, "answer": "A"}))
+    return _figures(target, join_s, fanout, bursts, cpu_before)
