@@ -18,7 +18,7 @@ from flask_socketio import join_room
 from core import throttle
 from core.accounts import guard
 from core.accounts.roles import Role, allows
-from core.db import db, utcnow
+from core.db import BUSY_MESSAGE, DatabaseBusy, db, utcnow
 from core.realtime import socketio
 from quiz import commands, meetings, protocol, reviewing, snapshots
 from quiz.engine import IllegalMove
@@ -173,6 +173,9 @@ def on_submit_rating(payload: Any = None, *_extra: Any) -> dict[str, Any]:
     except (IllegalMove, BadBallot) as error:
         session.rollback()
         return {"ok": False, "error": str(error)}
+    except DatabaseBusy:
+        session.rollback()
+        return {"ok": False, "error": BUSY_MESSAGE}
     commands.ticker().touched_review(item.id)
     return {"ok": True}
 

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from core.db import db
+from core.db import BUSY_MESSAGE, DatabaseBusy, db
 from quiz.answers import BadAnswer, read_answer
 from quiz.engine import Phase
 from quiz.models import Answer, Attendee, Meeting, Round
@@ -86,6 +86,10 @@ class AnswerWriter:
                 finally:
                     session.close()
             self._on_commit(touched)
+        except DatabaseBusy:  # another process holds the database past the busy timeout: the phone retries
+            self.app.logger.warning("answer batch not stored: database busy")
+            for submission in batch:
+                submission.result = submission.result or {"ok": False, "error": BUSY_MESSAGE}
         except Exception:  # never leave a phone waiting; the writer lives on
             self.app.logger.exception("answer batch failed")
             for submission in batch:

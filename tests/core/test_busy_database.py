@@ -33,7 +33,7 @@ from quiz.models import Answer, Attendee
 from tests.conftest import app_settings
 from tests.factories import csrf_token, login, make_user
 from tests.live_server import claim, live_server, seat_codes, staff_session
-from tests.test_abuse import CHINESE, counts_on, current_round, live_meeting, phone
+from tests.test_abuse import counts_on, current_round, live_meeting, phone
 
 SHORT_TIMEOUT_MS = 200
 STILL_WAITING_S = 0.4  # twice SHORT_TIMEOUT_MS: a write that waits this long is waiting for the lock
@@ -171,8 +171,7 @@ def test_b_a_longer_lock_gets_a_chinese_retry_everywhere_and_stores_nothing(busy
         assert (as_json.status_code, as_json.json) == (503, {"ok": False, "error": BUSY_MESSAGE})
         assert scene.set_leave() == {"ok": False, "error": BUSY_MESSAGE, "rev": scene.rev}
         refused = scene.answer()
-        assert refused["ok"] is False and CHINESE.search(refused["error"])
-        assert "locked" not in refused["error"]
+        assert refused == {"ok": False, "error": BUSY_MESSAGE}
         assert scene.counts() == before
     assert scene.counts() == before and scene.status_of_absent() != "leave"
     assert scene.console.emit(protocol.SYNC, callback=True)["state"]["rev"] == scene.rev
