@@ -21,12 +21,12 @@ from core.backup_cli import db_cli  # noqa: E402
 from core.config import load_config, read_or_create_secret_key  # noqa: E402
 from core.db import db, wait_for_turn  # noqa: E402
 from core.health import bp as health_bp  # noqa: E402
-from core.realtime import init_realtime  # noqa: E402
+from core.realtime import init_realtime, on_queue_recovered  # noqa: E402
 from core.web import init_web  # noqa: E402
 from question_bank.bundle_sync import install_bundled  # noqa: E402
 from question_bank.cli import bank_cli  # noqa: E402
 from question_bank.views import bp as bank_bp  # noqa: E402
-from quiz import events, review_models  # noqa: E402, F401  (Socket.IO handlers; review tables)
+from quiz import events, resync, review_models  # noqa: E402, F401  (Socket.IO handlers; review tables)
 from quiz.qr import qr_svg  # noqa: E402
 from quiz.quarter_cli import quarter_cli  # noqa: E402
 from quiz.views import meetings_bp, public_bp, roster_bp  # noqa: E402
@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     init_web(app)
     init_realtime(app)
+    on_queue_recovered(app, resync.resync_local)  # after a Redis outage, resync this worker's clients
     app.before_request(guard.load_current_user)
     for blueprint in (health_bp, account_views.bp, bank_bp, roster_bp, meetings_bp, public_bp, reports_bp, quarters_bp):
         app.register_blueprint(blueprint)

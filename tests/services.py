@@ -1,4 +1,5 @@
-"""Reaching the real services tests need (PostgreSQL, Redis, Chromium), or saying clearly why not.
+"""Reaching the real services tests need (PostgreSQL, Redis, Chromium), or saying clearly why not; and a
+private redis-server for tests that stop it.
 
 On a laptop without them those tests skip with the reason; CI sets REQUIRE_SERVICES=1, which turns every
 such skip into a failure, so CI always runs them.
@@ -7,11 +8,17 @@ such skip into a failure, so CI always runs them.
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -44,3 +51,61 @@ def private_postgres_database(prefix: str = "shuji_test") -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+class PrivateRedis:
+    """A redis-server of one test's own, on a free port of 127.0.0.1, that the test may stop and start again
+    on the same port (the machine's shared Redis is never touched)."""
+
+    def __init__(self, binary: str, directory: Path, port: int) -> None:
+        self.binary, self.directory, self.port = binary, directory, port
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        """Start it (nothing persisted: a restart comes back empty, as after a crash) and wait for a PONG."""
+        with open(self.directory / "redis.log", "ab") as log:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
+                                             "--save", "", "--appendonly", "no", "--daemonize", "no",
+                                             "--dir", str(self.directory)],
+                                            cwd=self.directory, stdout=log, stderr=subprocess.STDOUT)
+        connection = redis.Redis(port=self.port, socket_connect_timeout=1, socket_timeout=1)
+        deadline = time.monotonic() + timeout_s
+        try:
+            while True:
+                try:
+                    connection.ping()
+                    return
+                except redis.RedisError:
+                    assert self.process.poll() is None, (self.directory / "redis.log").read_text()[-2000:]
+                    assert time.monotonic() < deadline, "the private redis-server did not answer"
+                    time.sleep(0.05)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        """Stop it (SIGTERM) and wait until it is gone."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
+@contextmanager
+def private_redis(directory: Path) -> Iterator[PrivateRedis]:
+    """A running PrivateRedis, stopped afterwards; a skip (a failure under REQUIRE_SERVICES=1) without
+    `redis-server`."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        unavailable("redis-server is not installed (apt-get install redis-server)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = PrivateRedis(binary, directory, port)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
