@@ -6,7 +6,16 @@ window.Live = (function () {
   function connect(auth, handlers) {
     // Polling first, then upgrade: works where websockets are blocked (some WeChat / venue networks).
     var socket = io({ auth: auth, reconnectionDelayMax: 4000 });
-    var offset = 0;
+    var offset = 0, rev = -1;
+    // States can arrive out of order (a sync's reply and a broadcast; with several workers, through Redis):
+    // never let an older revision replace a newer one.
+    function adopt(state, synced) {
+      if (typeof state.rev === "number") {
+        if (state.rev < rev) return;
+        rev = state.rev;
+      }
+      handlers.state(state, synced);
+    }
     var api = {
       socket: socket,
       now: function () { return Date.now() + offset; },
@@ -26,13 +35,14 @@ window.Live = (function () {
     }
     function sync() {
       socket.emit("sync", null, function (reply) {
-        if (reply && reply.ok) handlers.state(reply.state, true);
+        if (reply && reply.ok) adopt(reply.state, true);
       });
     }
-    socket.on("connect", function () { syncClock(); sync(); if (handlers.connected) handlers.connected(true); });
+    // A new connection may meet a restarted (or restored) server: its sync is taken whatever its revision.
+    socket.on("connect", function () { rev = -1; syncClock(); sync(); if (handlers.connected) handlers.connected(true); });
     socket.on("disconnect", function () { if (handlers.connected) handlers.connected(false); });
     socket.on("connect_error", function () { if (handlers.connected) handlers.connected(false); });
-    socket.on("state", function (state) { handlers.state(state, false); });
+    socket.on("state", function (state) { adopt(state, false); });
     if (handlers.answerCount) socket.on("answer_count", handlers.answerCount);
     if (handlers.result) socket.on("result", handlers.result);
     // A phone that locked its screen or switched apps paused this page: catch up when it is visible again.
