@@ -50,14 +50,19 @@ class Phone:
 
     def __init__(self) -> None:
         self.seen: dict[Any, float] = {}
+        self.shown: dict[str, Any] | None = None  # the state that showed the last question
         self.client = RawClient(self.on_event)
 
     def on_event(self, name: str, data: Any, at: float) -> None:
         if name != "state" or not isinstance(data, dict):
             return
-        key = (data.get("round") or {}).get("id") if "round" in data else data.get("go")
-        if key is not None and key not in self.seen and ((data.get("round") or {}).get("phase", "open") == "open"):
-            self.seen[key] = at
+        if "go" in data:  # the bare server's broadcast
+            self.seen.setdefault(data["go"], at)
+            return
+        round_ = data.get("round") or {}
+        if round_.get("phase") == "open" and round_.get("id") not in self.seen:
+            self.seen[round_["id"]] = at
+            self.shown = data
 
 
 class Host:
@@ -181,7 +186,7 @@ async def run_app(target: Target, phones_wanted: int, questions: int) -> dict[st
         await host.do("close_question")
         await host.do("next_question")
     return _figures(target, join_s, fanout, bursts, cpu_before) | {
-        "acked": sum(len(phones) - b["refused"] for b in bursts)}
+        "acked": sum(len(phones) - b["refused"] for b in bursts), "shown": phones[0].shown}
 
 
 def _figures(target: Target, join_s: float, fanout: list[float], bursts: list[dict], cpu_before: float | None
@@ -195,8 +200,11 @@ def _figures(target: Target, join_s: float, fanout: list[float], bursts: list[di
 
 # ---- the bare server --------------------------------------------------------------------------------------
 
-async def run_bare(target: Target, phones_wanted: int, questions: int) -> dict[str, Any]:
-    """The same load on the bare server: connect, a broadcast per question, everyone answers at once."""
+async def run_bare(target: Target, phones_wanted: int, questions: int, shown: dict[str, Any] | None = None
+                   ) -> dict[str, Any]:
+    """The same load on the bare server: connect, a broadcast per question, everyone answers at once. The
+    broadcast carries `shown` — the very state the app sent its phones for a question — so both servers send
+    the same bytes to each phone (a phone's work on receiving them counts in both)."""
     host = RawClient()
     await host.connect(target.urls[0])
     phones = [Phone() for _ in range(phones_wanted)]
@@ -213,7 +221,7 @@ async def run_bare(target: Target, phones_wanted: int, questions: int) -> dict[s
     fanout, bursts = [], []
     for number in range(questions):
         sent = time.perf_counter()
-        await host.call("go", {"go": number})
+        await host.call("go", {"go": number, "shown": shown})
         await wait_all(phones, number)
         fanout += [p.seen[number] - sent for p in phones]
         bursts.append(await burst(phones, "answer", lambda p, n=number: {"round_id": n, "answer": "A"}))

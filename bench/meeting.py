@@ -100,12 +100,13 @@ def _with_counts(figures: dict[str, Any], database: str, rounds: list[int]) -> d
     return figures | {"lost": acked - stored, "duplicated": duplicated, "stored": stored}
 
 
-def bare_run(args: argparse.Namespace, channel: str) -> dict[str, Any]:
-    """One run of the bare server, with as many processes (and the same Redis) as the app had."""
+def bare_run(args: argparse.Namespace, channel: str, shown: dict[str, Any] | None) -> dict[str, Any]:
+    """One run of the bare server, with as many processes (and the same Redis) as the app had, broadcasting
+    the app's question state (`shown`)."""
     redis_url = args.redis if args.workers > 1 else ""
     servers = [start_bare(args.mode, redis_url, channel) for _ in range(args.workers)]
     try:
-        return asyncio.run(run_bare(_target(servers), args.phones, args.questions))
+        return asyncio.run(run_bare(_target(servers), args.phones, args.questions, shown))
     finally:
         for server in servers:
             server.stop()
@@ -139,8 +140,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     for _ in range(args.repeat):
         channel = f"bench-{uuid.uuid4().hex}"
         run: dict[str, Any] = {"app": url_run(args) if args.url else app_run(args, channel)}
+        shown = run["app"].pop("shown")
         if not (args.no_bare or args.url):
-            run["bare"] = bare_run(args, channel)
+            run["bare"] = bare_run(args, channel, None if args.tiny_bare else shown)
             run["ratios"] = {"fanout_p99": ratio(run["app"]["fanout_ms"]["p99"], run["bare"]["fanout_ms"]["p99"]),
                              "all_acked": ratio(run["app"]["burst"]["all_acked_s"],
                                                 run["bare"]["burst"]["all_acked_s"])}
@@ -151,6 +153,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         summary["app"][key] = None if None in counts else sum(counts)
     summary["app"]["burst"]["refused"] = sum(r["app"]["burst"]["refused"] for r in runs)
     return {"phones": args.phones, "questions": args.questions, "mode": args.mode, "workers": args.workers,
+            "bare_payload": "tiny" if args.tiny_bare else "the app's question state",
             "database": (args.database or "sqlite").split(":")[0], "repeat": args.repeat, **summary, "runs": runs}
 
 
@@ -167,6 +170,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--password", default="", help="the admin password of the app at --url")
     parser.add_argument("--meeting", type=int, default=1, help="the meeting id at --url")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare-server comparison")
+    parser.add_argument("--tiny-bare", action="store_true",
+                        help="the bare server broadcasts a few bytes instead of the app's question state")
     parser.add_argument("--profile", default="", help="record the (first) app server with py-spy into this file "
                                                       "(collapsed stacks; needs `pip install py-spy`)")
     args = parser.parse_args(argv)
