@@ -10,11 +10,33 @@ from __future__ import annotations
 
 import gc
 import logging
+import resource
 from typing import Any
 
 from flask import Flask
 
 GC_THRESHOLDS = (50_000, 50, 100)
+SPARE_DESCRIPTORS = 1024  # database connections, log and static files beside the phones' sockets
+
+
+def open_file_target(max_connections: int, soft: int, hard: int) -> int:
+    """The open-file limit to ask for: room for every connection plus spare, within the hard limit. Many
+    systems start processes at a soft limit of 1,024, which would refuse the 1,025th phone."""
+    wanted = max_connections + SPARE_DESCRIPTORS
+    ceiling = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
+    return max(soft, ceiling)
+
+
+def raise_open_file_limit(max_connections: int) -> int:
+    """Raise this process's soft open-file limit for `max_connections`; returns the limit in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = open_file_target(max_connections, soft, hard)
+    if target != soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    if target < max_connections + SPARE_DESCRIPTORS:
+        logging.getLogger("shuji").warning("open-file limit %d is below MAX_CONNECTIONS %d + %d: raise the hard "
+                                           "limit (ulimit -Hn)", target, max_connections, SPARE_DESCRIPTORS)
+    return target
 
 
 def tune_gc() -> None:
@@ -35,6 +57,7 @@ def log_to_file(app: Flask, path: str) -> None:
 
 def serve(app: Flask, wsgi: Any, host: str, port: int, mode: str, max_connections: int, backlog: int) -> None:
     """Run `wsgi` (the app with Socket.IO's middleware) on the chosen async mode's server until stopped."""
+    raise_open_file_limit(max_connections)
     tune_gc()
     if mode == "eventlet":
         import eventlet

@@ -38,10 +38,14 @@ def test_python_app_py_serves_http_and_socketio(mode: str, tmp_path: Path):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_postgresql_queries_run_concurrently_under_the_async_mode(mode: str):
+@pytest.mark.parametrize("descriptors", ["low", "high-fds"])
+def test_postgresql_queries_run_concurrently_under_the_async_mode(mode: str, descriptors: str):
+    """Also with every database connection on a descriptor above 1,024 (a server holding 1,000+ phones):
+    the wait must not use select(), which fails there ("filedescriptor out of range")."""
     with private_postgres_database("shuji_async") as url:
-        result = subprocess.run([sys.executable, "-m", "tests.probes.pg_concurrency", mode, url], cwd=ROOT,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run([sys.executable, "-m", "tests.probes.pg_concurrency", mode, url, descriptors],
+                                cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe["concurrent"] == probe["sleepers"], probe
+    assert (probe["fd"] > 1024) == (descriptors == "high-fds"), probe

@@ -2,7 +2,9 @@
 
 Four green threads each run `SELECT pg_sleep(0.6)`; a fifth asks PostgreSQL how many of them are running
 at once. If the driver blocked the loop, the sleeps would run one after another and it would see at most 1.
-Prints one JSON line.
+With a third argument `high-fds`, 1,100 descriptors are opened first, so every database connection gets one
+above 1,024 — as in a server holding a thousand phones, where a select()-based wait fails. Prints one JSON
+line.
 """
 
 import sys
@@ -12,6 +14,8 @@ from core.asyncmode import patch
 patch(sys.argv[1])
 
 import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 
@@ -20,6 +24,11 @@ from sqlalchemy import text  # noqa: E402
 from core.db import make_engine  # noqa: E402
 
 SLEEPERS = 4
+HIGH_FDS = 1100
+if sys.argv[3:] == ["high-fds"]:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(HIGH_FDS)]
 engine = make_engine(sys.argv[2])
 seen: list[int] = []
 
@@ -42,4 +51,6 @@ for thread in threads:
     thread.start()
 for thread in threads:
     thread.join()
-print(json.dumps({"mode": sys.argv[1], "concurrent": seen[0], "sleepers": SLEEPERS}))
+with engine.connect() as probe:
+    lowest_fd = probe.connection.dbapi_connection.fileno()
+print(json.dumps({"mode": sys.argv[1], "concurrent": seen[0], "sleepers": SLEEPERS, "fd": lowest_fd}))
