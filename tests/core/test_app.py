@@ -13,7 +13,7 @@ from tests.factories import login, make_question, make_user
 def test_config_defaults_are_safe(tmp_path: Path):
     config = load_config({}, str(tmp_path))
     assert config["DATABASE_URL"] == f"sqlite:///{tmp_path.as_posix()}/shuji.sqlite3"
-    assert (config["HOST"], config["PORT"], config["ASYNC_MODE"]) == ("127.0.0.1", 5000, "eventlet")
+    assert (config["HOST"], config["PORT"], config["ASYNC_MODE"]) == ("127.0.0.1", 5000, "gevent")
     assert config["SECRET_KEY"] == "" and config["PUBLIC_URL"] == ""
     env = load_config({"ASYNC_MODE": "gevent", "PORT": "8080", "PUBLIC_URL": "http://192.168.1.10:8080/"}, "x")
     assert (env["ASYNC_MODE"], env["PORT"], env["PUBLIC_URL"]) == ("gevent", 8080, "http://192.168.1.10:8080")
