@@ -42,7 +42,7 @@ def init_realtime(app: Flask) -> None:
         max_http_buffer_size=MAX_MESSAGE_BYTES,
         logger=False,
         engineio_logger=False,
-        json=wirejson,  # UTF-8 rather than \u escapes: half the bytes for Chinese states (core/wirejson.py)
+        json=wirejson,  # UTF-8 rather than \u escapes: Chinese text in half the bytes (core/wirejson.py)
     )
 
 

@@ -1,7 +1,7 @@
 """The JSON that Socket.IO packets are written in: UTF-8 text rather than \\uXXXX escapes.
 
 Almost every state the app broadcasts is Chinese. The standard library escapes each such character as six
-ASCII bytes; written as UTF-8 it takes three, and a phone's parser reads it faster. A question's state for
+ASCII bytes; written as UTF-8 it takes three, and a phone has fewer bytes to receive and parse. A state for
 2,000 phones is encoded once but sent, and parsed, 2,000 times. python-socketio takes any module-like object
 with `dumps` and `loads` (its `json` option); the bare benchmark server uses the same one.
 """
