@@ -23,25 +23,36 @@ def join_url(app: Flask, meeting: Meeting) -> str:
     return f"{base}/j/{meeting.join_code}"
 
 
-def publish(meeting: Meeting, roster: bool = False) -> None:
+def publish(meeting: Meeting, roster: bool = False, local: bool = False) -> None:
     """Send each room its view of the meeting as committed; `roster` when the change touched attendees (the
-    console's attendee rows are sent only then)."""
+    console's attendee rows are sent only then); `local` to this worker's clients only, not through the message
+    queue (the resync after a Redis outage). Each view is built once and the next one extends it."""
     session = db.session
     url = join_url(current_app, meeting)
-    socketio.emit(protocol.STATE, snapshots.public_state(session, meeting), to=protocol.phones(meeting.id))
+    public = snapshots.public_state(session, meeting)
+    socketio.emit(protocol.STATE, public, to=protocol.phones(meeting.id), ignore_queue=local)
     # Let the phones' sockets flush before the heavier projector and console states are built.
     socketio.sleep(0)
-    socketio.emit(protocol.STATE, snapshots.screen_state(session, meeting, url), to=protocol.screen(meeting.id))
-    socketio.emit(protocol.STATE, snapshots.host_state(session, meeting, url, roster), to=protocol.host(meeting.id))
+    screen = snapshots.screen_state(session, meeting, url, public)
+    socketio.emit(protocol.STATE, screen, to=protocol.screen(meeting.id), ignore_queue=local)
+    _emit_host(meeting, snapshots.host_state(session, meeting, url, roster, screen), local)
 
 
-def send_results(app: Flask, round_id: int) -> None:
-    """After the reveal: each phone gets its own result (in the background; the host's ack does not wait)."""
+def _emit_host(meeting: Meeting, state: dict, local: bool = False) -> None:
+    socketio.emit(protocol.STATE, state, to=protocol.host(meeting.id), ignore_queue=local)
+
+
+def send_results(app: Flask, round_id: int, attendee_ids: set[int] | None = None, local: bool = False) -> None:
+    """After the reveal: each phone gets its own result (in the background; the host's ack does not wait).
+    `attendee_ids` limits it to those phones; `local` to this worker's clients."""
     with app.app_context():
-        answers = db.session.scalars(select(Answer).where(Answer.round_id == round_id)).all()
-        for answer in answers:
+        query = select(Answer).where(Answer.round_id == round_id)
+        if attendee_ids is not None:
+            query = query.where(Answer.attendee_id.in_(attendee_ids))
+        for answer in db.session.scalars(query).all():
             socketio.emit(protocol.RESULT, {"round_id": round_id, "correct": answer.correct, "score": answer.score,
-                                            "answer": answer.payload}, to=protocol.attendee(answer.attendee_id))
+                                            "answer": answer.payload}, to=protocol.attendee(answer.attendee_id),
+                          ignore_queue=local)
 
 
 def schedule_close(app: Flask, round_id: int, deadline: datetime) -> None:
@@ -124,10 +135,9 @@ class CountTicker:
             if meeting is None:  # deleted since the check-in
                 continue
             url = join_url(self.app, meeting)
-            socketio.emit(protocol.STATE, snapshots.screen_state(db.session, meeting, url),
-                          to=protocol.screen(meeting_id))
-            socketio.emit(protocol.STATE, snapshots.host_state(db.session, meeting, url, roster=True),
-                          to=protocol.host(meeting_id))
+            screen = snapshots.screen_state(db.session, meeting, url)
+            socketio.emit(protocol.STATE, screen, to=protocol.screen(meeting_id))
+            _emit_host(meeting, snapshots.host_state(db.session, meeting, url, roster=True, screen=screen))
 
     def _emit_votes(self, item_ids: set[int]) -> None:
         from quiz import reviewing

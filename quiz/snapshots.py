@@ -99,8 +99,10 @@ def public_state(session: Session, meeting: Meeting) -> dict[str, Any]:
     }
 
 
-def screen_state(session: Session, meeting: Meeting, join_url: str) -> dict[str, Any]:
-    """The projector's view: the public state, attendance, the join address and the draw's roll of names."""
+def screen_state(session: Session, meeting: Meeting, join_url: str, public: dict[str, Any] | None = None
+                 ) -> dict[str, Any]:
+    """The projector's view: the public state (`public`, when the caller built it already), attendance, the
+    join address and the draw's roll of names."""
     draw = session.get(PersonDraw, meeting.current_draw_id) if meeting.current_draw_id else None
     units = attendance.summary(session, meeting)
     roll = None
@@ -108,7 +110,7 @@ def screen_state(session: Session, meeting: Meeting, join_url: str) -> dict[str,
         shown = draw.candidates[:60]
         by_id = {a.id: a for a in session.scalars(select(Attendee).where(Attendee.id.in_(shown)))}
         roll = {"draw_id": draw.id, "names": [_called(by_id[i])["line"][2:] for i in shown if i in by_id]}
-    return public_state(session, meeting) | {
+    return (public or public_state(session, meeting)) | {
         "join": {"url": join_url, "code": meeting.join_code},
         "attendance": {"expected": sum(u.expected for u in units), "present": sum(u.present for u in units),
                        "anonymous": attendance.anonymous_count(session, meeting),
@@ -118,11 +120,12 @@ def screen_state(session: Session, meeting: Meeting, join_url: str) -> dict[str,
     }
 
 
-def host_state(session: Session, meeting: Meeting, join_url: str, roster: bool = True) -> dict[str, Any]:
+def host_state(session: Session, meeting: Meeting, join_url: str, roster: bool = True,
+               screen: dict[str, Any] | None = None) -> dict[str, Any]:
     """The console's view: everything, including the previewed question with its key. With `roster`, also the
     named attendees' rows (the anonymous audience is only counted); broadcasts that change no attendee leave
-    them out, and the console keeps the rows it has."""
-    state = screen_state(session, meeting, join_url)
+    them out, and the console keeps the rows it has. `screen`: the projector's view, when already built."""
+    state = dict(screen or screen_state(session, meeting, join_url))
     round_ = session.get(Round, meeting.current_round_id) if meeting.current_round_id else None
     if round_ is not None:
         state["current"] = {"id": round_.id, "phase": round_.phase, "mode": round_.mode,
@@ -135,7 +138,7 @@ def host_state(session: Session, meeting: Meeting, join_url: str, roster: bool =
             {"payload": oral_answer.payload, "score": oral_answer.score, "source": oral_answer.source}
             if oral_answer else None)
     if state["call"]:
-        state["call"]["name_hint"] = with_hints(state["call"]["name"])
+        state["call"] = state["call"] | {"name_hint": with_hints(state["call"]["name"])}  # not the screen's dict
     state["review"] = review_state(session, meeting, for_host=True)
     state["review_items"] = host_review_items(session, meeting)
     if roster:
