@@ -15,10 +15,10 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
-from question_bank import service
+from question_bank import bulk, service
 from question_bank.models import PendingImport
-from question_bank.search import BankQuery, all_matching
-from question_bank.transfer.reading import Limits, read_upload
+from question_bank.search import BankQuery, all_matching, count_matching
+from question_bank.transfer.reading import Limits, Progress, read_upload
 from question_bank.transfer.report import ImportReport, build_report, mark_existing
 from question_bank.transfer.writing import to_csv, to_json, to_xlsx
 
@@ -50,29 +50,38 @@ class ImportResult:
     skipped_duplicates: list[int]
 
 
-def dry_run(session: Session, data: bytes, filename: str, limits: Limits | None = None) -> ImportReport:
+def _ignore_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def dry_run(session: Session, data: bytes, filename: str, limits: Limits | None = None,
+            progress: Progress = _ignore_progress) -> ImportReport:
     """Read and check an upload without storing anything; raises `FileProblem` for an unusable file."""
-    report = build_report(read_upload(data, filename, limits or Limits()))
+    report = build_report(read_upload(data, filename, limits or Limits(), progress=progress), progress)
     wanted = {row.fingerprint for row in report.rows if row.fingerprint}
     mark_existing(report, service.existing_fingerprints(session, wanted))
     return report
 
 
-def commit_import(session: Session, report: ImportReport, mode: CommitMode) -> ImportResult:
+def commit_import(session: Session, report: ImportReport, mode: CommitMode,
+                  progress: Progress = _ignore_progress) -> ImportResult:
     """Store the report's importable rows; duplicates are skipped, bad rows refused or skipped by mode."""
     bad = [row.number for row in report.bad_rows]
     if mode is CommitMode.ALL and bad:
         raise ImportRefused(f"有{len(bad)}行存在问题，不能全部导入。请修正后重新导入，或选择“只导入无误的行”")
-    created = [service.create_question(session, row.draft).id for row in report.importable_rows]
+    created = bulk.create_questions(session, [row.draft for row in report.importable_rows], progress)
     return ImportResult(created, bad, [row.number for row in report.duplicate_rows])
 
 
-def export_bytes(session: Session, extension: str, query: BankQuery | None = None) -> bytes:
+def export_bytes(session: Session, extension: str, query: BankQuery | None = None,
+                 progress: Progress = _ignore_progress) -> bytes:
     """The questions matching `query` (all when None) as a file of the format named by `extension`."""
     writer = EXPORT_WRITERS.get(extension.lower())
     if writer is None:
         raise ValueError(f"不支持导出为“{extension}”，请使用 .xlsx、.csv 或 .json")
-    return writer([question.to_draft() for question in all_matching(session, query or BankQuery())])
+    query = query or BankQuery()
+    drafts = (question.to_draft() for question in all_matching(session, query))
+    return writer(drafts, progress, count_matching(session, query))
 
 
 STAGED_LIFETIME = timedelta(hours=24)

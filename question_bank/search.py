@@ -95,6 +95,11 @@ def search(session: Session, query: BankQuery, page: int = 1, per_page: int = 20
     return Page(list(items), total or 0, page, per_page)
 
 
+def count_matching(session: Session, query: BankQuery) -> int:
+    """How many questions match (for an export's progress)."""
+    return session.scalar(select(func.count()).select_from(filtered(query).subquery())) or 0
+
+
 def all_matching(session: Session, query: BankQuery) -> list[Question]:
     """Every matching question, oldest first (for export)."""
     statement = filtered(query).order_by(Question.id)

@@ -11,7 +11,7 @@ from question_bank.rules import QuestionDraft, validate
 from question_bank.textnorm import fingerprint
 from question_bank.transfer.cells import CellError, CellProblem, parse_answer, parse_difficulty, parse_row
 from question_bank.transfer.columns import column_for
-from question_bank.transfer.reading import JsonRecords, Table
+from question_bank.transfer.reading import JsonRecords, Progress, Table
 
 
 @dataclass
@@ -37,12 +37,24 @@ class ImportReport(ReportRows):
     warnings: list[str] = field(default_factory=list)
 
 
-def build_report(source: Table | JsonRecords) -> ImportReport:
+CHECK_STAGE = "检查内容"
+PROGRESS_EVERY = 500
+
+
+def _ignore_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def build_report(source: Table | JsonRecords, progress: Progress = _ignore_progress) -> ImportReport:
     """Parse and validate every row, and flag rows that repeat an earlier row of the same file."""
-    if isinstance(source, JsonRecords):
-        rows = [check_row(number, *parse_record(record)) for number, record in source.records]
-    else:
-        rows = [check_row(number, *parse_row(cells)) for number, cells in source.rows]
+    items = source.records if isinstance(source, JsonRecords) else source.rows
+    parse = parse_record if isinstance(source, JsonRecords) else parse_row
+    rows = []
+    for index, (number, item) in enumerate(items, start=1):
+        if index % PROGRESS_EVERY == 0:
+            progress(CHECK_STAGE, index, len(items))
+        rows.append(check_row(number, *parse(item)))
+    progress(CHECK_STAGE, len(items), len(items))
     first_row_of: dict[str, int] = {}
     for row in rows:
         if row.fingerprint is None:

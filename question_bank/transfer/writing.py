@@ -1,7 +1,9 @@
 """Write questions as .xlsx, .csv or JSON, and the empty import template. Pure.
 
 Exports are safe to open: every xlsx cell is stored as text (never a formula), and a CSV cell that would
-start a formula gets a leading `'`, which import strips again (`reading.strip_formula_guard`).
+start a formula gets a leading `'`, which import strips again (`reading.strip_formula_guard`). Workbooks are
+written in openpyxl's write-only (streaming) mode, so time and memory grow with the bank, not its square; and
+every string passes `core.textsafe.xml_safe`, so one stored control character never fails a whole export.
 """
 
 from __future__ import annotations
@@ -9,12 +11,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from core.textsafe import xml_safe
 
 from question_bank.kinds import DIFFICULTY_LABELS, FALSE_WORDS, TRUE_WORDS, TYPE_LABELS
 from question_bank.rules import QuestionDraft
@@ -27,9 +33,37 @@ FORMAT_LINE = f"文件格式：{FORMAT_NAME} 版本 {FORMAT_VERSION}"
 COLUMN_WIDTHS = {"题干": 60, "解析": 40, "出处": 30, "分类": 22, "答案": 18}
 
 
-def to_json(drafts: Iterable[QuestionDraft]) -> bytes:
+WRITE_STAGE = "写入文件"
+PROGRESS_EVERY = 500
+Progress = Callable[[str, int, int], None]
+
+
+def _ignore_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def _counted(drafts: Iterable[QuestionDraft], progress: Progress, total: int) -> Iterable[QuestionDraft]:
+    done = 0
+    for done, draft in enumerate(drafts, start=1):
+        if done % PROGRESS_EVERY == 0:
+            progress(WRITE_STAGE, done, max(total, done))
+        yield draft
+    progress(WRITE_STAGE, done, max(total, done))
+
+
+def _safe_json(value):  # type: ignore[no-untyped-def]
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, list):
+        return [_safe_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _safe_json(item) for key, item in value.items()}
+    return value
+
+
+def to_json(drafts: Iterable[QuestionDraft], progress: Progress = _ignore_progress, total: int = 0) -> bytes:
     """A versioned JSON document; the answer keeps its canonical structure."""
-    questions = [draft_to_record(draft) for draft in drafts]
+    questions = [_safe_json(draft_to_record(draft)) for draft in _counted(drafts, progress, total)]
     document = {"format": FORMAT_NAME, "version": FORMAT_VERSION,
                 "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "count": len(questions), "questions": questions}
@@ -43,14 +77,14 @@ def draft_to_record(draft: QuestionDraft) -> dict:
             "tags": draft.tags, "source": draft.source, "enabled": draft.enabled}
 
 
-def to_csv(drafts: Iterable[QuestionDraft]) -> bytes:
+def to_csv(drafts: Iterable[QuestionDraft], progress: Progress = _ignore_progress, total: int = 0) -> bytes:
     """UTF-8 CSV with a BOM (what Excel expects), in the template's columns plus 状态."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
-    for draft in drafts:
+    for draft in _counted(drafts, progress, total):
         row = format_row(draft)
-        writer.writerow([guard_formula(row.get(column, "")) for column in EXPORT_COLUMNS])
+        writer.writerow([guard_formula(xml_safe(row.get(column, ""))) for column in EXPORT_COLUMNS])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -59,19 +93,37 @@ def guard_formula(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
 
 
-def to_xlsx(drafts: Iterable[QuestionDraft]) -> bytes:
-    """A workbook whose 题目 sheet holds the questions as text cells, with a 填写说明 sheet."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "题目"
-    _write_header(sheet, EXPORT_COLUMNS)
-    for draft in drafts:
+def to_xlsx(drafts: Iterable[QuestionDraft], progress: Progress = _ignore_progress, total: int = 0) -> bytes:
+    """A workbook whose 题目 sheet holds the questions as text cells, with a 填写说明 sheet (streamed)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("题目")
+    for index, column in enumerate(EXPORT_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = COLUMN_WIDTHS.get(column, 12)
+    sheet.freeze_panes = "A2"
+    sheet.append([_header_cell(sheet, column) for column in EXPORT_COLUMNS])
+    for draft in _counted(drafts, progress, total):
         row = format_row(draft)
-        sheet.append([None] * len(EXPORT_COLUMNS))
-        for index, column in enumerate(EXPORT_COLUMNS, start=1):
-            _set_text(sheet.cell(row=sheet.max_row, column=index), row.get(column, ""))
-    _write_instructions(workbook)
+        sheet.append([text_cell(sheet, row.get(column, "")) for column in EXPORT_COLUMNS])
+    _write_instructions_streamed(workbook)
     return _save(workbook)
+
+
+HEADER_FONT, HEADER_FILL = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="B22222")
+
+
+def _header_cell(sheet, value: str) -> WriteOnlyCell:  # type: ignore[no-untyped-def]
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+    return cell
+
+
+def text_cell(sheet, value: object) -> WriteOnlyCell:  # type: ignore[no-untyped-def]
+    """A streamed cell holding plain text, never a formula, with what XML cannot hold removed."""
+    cell = WriteOnlyCell(sheet, value=xml_safe(value))
+    if isinstance(cell.value, str):
+        # openpyxl turns a string starting with "=" into a formula; force it back to a plain string.
+        cell.data_type = "s"
+    return cell
 
 
 def template_xlsx() -> bytes:
@@ -100,13 +152,6 @@ def _write_header(sheet, columns: list[str]) -> None:  # type: ignore[no-untyped
     sheet.freeze_panes = "A2"
 
 
-def _set_text(cell, value: str) -> None:  # type: ignore[no-untyped-def]
-    cell.value = value
-    # openpyxl turns a string starting with "=" into a formula; force it back to a plain string.
-    cell.data_type = "s"
-    cell.number_format = "@"
-
-
 INSTRUCTIONS = [
     ("列", "允许的值与写法"),
     ("题型", "、".join(TYPE_LABELS.values()) + "（“口答”等同“简答”）"),
@@ -127,6 +172,25 @@ INSTRUCTIONS = [
 ]
 
 
+def _write_instructions_streamed(workbook: Workbook) -> None:
+    sheet = workbook.create_sheet("填写说明")
+    sheet.column_dimensions["A"].width = 16
+    sheet.column_dimensions["B"].width = 100
+    bold = Font(bold=True)
+    for number, row in enumerate(INSTRUCTIONS):
+        cells = [WriteOnlyCell(sheet, value=value) for value in row]
+        if number == 0:
+            for cell in cells:
+                cell.font = bold
+        sheet.append(cells)
+    _describe(workbook)
+
+
+def _describe(workbook: Workbook) -> None:
+    workbook.properties.title = "书记问效 题库"
+    workbook.properties.keywords = f"{FORMAT_NAME};version={FORMAT_VERSION}"
+
+
 def _write_instructions(workbook: Workbook) -> None:
     sheet = workbook.create_sheet("填写说明")
     for row in INSTRUCTIONS:
@@ -134,8 +198,7 @@ def _write_instructions(workbook: Workbook) -> None:
     sheet["A1"].font = sheet["B1"].font = Font(bold=True)
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["B"].width = 100
-    workbook.properties.title = "书记问效 题库"
-    workbook.properties.keywords = f"{FORMAT_NAME};version={FORMAT_VERSION}"
+    _describe(workbook)
 
 
 def _save(workbook: Workbook) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from question_bank import service
+from question_bank import bulk, service
 from question_bank.exchange import CommitMode, ImportRefused, commit_import, dry_run, export_bytes
 from question_bank.kinds import QuestionType
 from question_bank.models import Category, Question
@@ -77,15 +77,16 @@ def test_duplicates_of_stored_questions_and_of_earlier_rows_are_flagged_and_skip
 def test_a_failing_commit_leaves_nothing_behind(session, monkeypatch):
     report = dry_run(session, GOOD_AND_BAD.encode(), "题库.csv")
     calls = []
-    original = service.create_question
+    original = bulk._row
 
-    def fail_on_third(session_, draft):  # type: ignore[no-untyped-def]
+    def fail_on_third(draft, *args):  # type: ignore[no-untyped-def]
         calls.append(draft)
         if len(calls) == 3:
             raise RuntimeError("disk full")
-        return original(session_, draft)
+        return original(draft, *args)
 
-    monkeypatch.setattr(service, "create_question", fail_on_third)
+    monkeypatch.setattr(bulk, "CHUNK", 1)  # two rows are inserted before the third fails
+    monkeypatch.setattr(bulk, "_row", fail_on_third)
     with pytest.raises(RuntimeError):
         commit_import(session, report, CommitMode.VALID)
     session.rollback()  # what the request boundary does on error
