@@ -21,6 +21,7 @@ from core.backup_cli import db_cli  # noqa: E402
 from core.config import load_config, read_or_create_secret_key  # noqa: E402
 from core.db import db, wait_for_turn  # noqa: E402
 from core.health import bp as health_bp  # noqa: E402
+from core.jobs.views import bp as jobs_bp  # noqa: E402
 from core.realtime import init_realtime, on_queue_recovered  # noqa: E402
 from core.web import init_web  # noqa: E402
 from question_bank.bundle_sync import install_bundled  # noqa: E402
@@ -58,10 +59,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 session.close()
     csrf.init_app(app)
     init_web(app)
-    init_realtime(app)
-    on_queue_recovered(app, resync.resync_local)  # after a Redis outage, resync this worker's clients
+    if app.config.get("REALTIME", True):  # the job worker has no sockets (core/jobs/worker.py)
+        init_realtime(app)
+        on_queue_recovered(app, resync.resync_local)  # after a Redis outage, resync this worker's clients
     app.before_request(guard.load_current_user)
-    for blueprint in (health_bp, account_views.bp, bank_bp, roster_bp, meetings_bp, public_bp, reports_bp, quarters_bp):
+    blueprints = (health_bp, account_views.bp, jobs_bp, bank_bp, roster_bp, meetings_bp, public_bp, reports_bp,
+                  quarters_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.cli.add_command(user_cli)
     app.cli.add_command(db_cli)
@@ -80,6 +84,7 @@ def home():
 def main() -> None:
     """Start the server in the configured async mode and print where to reach it and how to log in."""
     from core.accounts.service import ensure_first_admin
+    from core.jobs.worker import start_beside as start_worker_beside
     from core.serve import log_to_file, serve
     from quiz.demo import create_demo
     from quiz.publish import resume_timers
@@ -102,6 +107,7 @@ def main() -> None:
         print(f"已创建演示名册与演示会议：主持台 http://{host}:{port}/meetings/{demo.id}/console", flush=True)
     if app.config["LOG_FILE"]:
         log_to_file(app, app.config["LOG_FILE"])
+    start_worker_beside(app)  # imports, exports and backups never run in this process (core/jobs)
     resume_timers(app)  # rounds left open by a crash close on time
     serve(app, app, host, port, app.config["ASYNC_MODE"], app.config["MAX_CONNECTIONS"],
           app.config["LISTEN_BACKLOG"])

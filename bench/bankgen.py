@@ -35,7 +35,8 @@ def _draft(kind: QuestionType, number: int, lead: str, rng: random.Random) -> Qu
         return QuestionDraft(type=kind, stem=lead + "下列说法正确的是（　　）。", options=options,
                              answer=rng.choice("ABCD"), **common)
     if kind is QuestionType.MULTIPLE:
-        return QuestionDraft(type=kind, stem=lead + "下列说法正确的有（　　）。", options=options, answer="ABD", **common)
+        return QuestionDraft(type=kind, stem=lead + "下列说法正确的有（　　）。", options=options, answer="ABD",
+                             **common)
     if kind is QuestionType.JUDGE:
         return QuestionDraft(type=kind, stem=lead + "这一说法是否正确。", options=[], answer=bool(number % 2),
                              **common)

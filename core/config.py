@@ -48,7 +48,16 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict[str, Any]:
         "VENUE_WIFI_PASSWORD": environ.get("VENUE_WIFI_PASSWORD", ""),
         # Load the bundled doctrine bank into the database on start (and upgrade it when the file changes).
         "LOAD_BUNDLED_BANK": environ.get("LOAD_BUNDLED_BANK", "1") != "0",
-        "MAX_CONTENT_LENGTH": int(environ.get("MAX_UPLOAD_BYTES", str(8 * 1024 * 1024))),
+        "MAX_CONTENT_LENGTH": int(environ.get("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024))),
+        # Long staff work (imports, exports, recomputes, backups) runs as jobs in a worker process (core/jobs):
+        # "worker" starts one beside `python app.py`, "external" leaves it to `python -m core.jobs.worker`,
+        # "immediate" runs each job inside the request (tests and tools only: it would stall the hall).
+        "JOBS_MODE": jobs_mode(environ.get("JOBS_MODE", "worker")),
+        "JOBS_WORKERS": int(environ.get("JOBS_WORKERS", "2")),
+        "JOBS_DIR": environ.get("JOBS_DIR") or str(instance / "jobs"),
+        "JOBS_QUEUE": environ.get("JOBS_QUEUE") or environ.get("SOCKETIO_CHANNEL", "flask-socketio") + "-jobs",
+        "JOB_TIME_LIMIT_S": float(environ.get("JOB_TIME_LIMIT_S", "1800")),
+        "JOB_MEMORY_MB": int(environ.get("JOB_MEMORY_MB", "1024")),
         # The venue server's limits (see core/serve.py): open connections and the listen backlog.
         "MAX_CONNECTIONS": int(environ.get("MAX_CONNECTIONS", "10000")),
         "LISTEN_BACKLOG": int(environ.get("LISTEN_BACKLOG", "2048")),
@@ -59,6 +68,17 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict[str, Any]:
         # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); empty: the peer is the client.
         "TRUSTED_PROXIES": trusted_proxies(environ.get("TRUSTED_PROXIES", "")),
     }
+
+
+JOBS_MODES = ("worker", "external", "immediate")
+
+
+def jobs_mode(text: str) -> str:
+    """One of JOBS_MODES."""
+    mode = text.strip().lower()
+    if mode not in JOBS_MODES:
+        raise ValueError(f"JOBS_MODE must be one of {', '.join(JOBS_MODES)}, not {text!r}")
+    return mode
 
 
 def busy_timeout_ms(text: str) -> int:

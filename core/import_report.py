@@ -54,3 +54,9 @@ class ReportRows:
     def problem_lines(self) -> list[tuple[int, str, str]]:
         """(row, column, reason) for every problem, in row order."""
         return [(row.number, p.column, p.reason) for row in self.bad_rows for p in row.problems]
+
+    def problem_rows(self) -> list[tuple[int, str, str, str]]:
+        """(row, column, reason, the row's text) for every problem, in row order: the text lets a person find
+        the row in a file of thousands."""
+        return [(row.number, p.column, p.reason, getattr(row, "text", "")) for row in self.bad_rows
+                for p in row.problems]

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, text
 
 import core.accounts.models  # noqa: F401  (register tables on the metadata)
+import core.jobs.models  # noqa: F401
 import question_bank.models  # noqa: F401
 import quiz.models  # noqa: F401
 import quiz.review_models  # noqa: F401

@@ -104,3 +104,23 @@ def all_matching(session: Session, query: BankQuery) -> list[Question]:
     """Every matching question, oldest first (for export)."""
     statement = filtered(query).order_by(Question.id)
     return list(session.scalars(statement.options(selectinload(Question.category), selectinload(Question.tags))))
+
+
+def query_from_args(args) -> BankQuery:  # type: ignore[no-untyped-def]
+    """Read the list's filters from the query string, ignoring values that make no sense."""
+    types = frozenset(QuestionType(t) for t in args.getlist("type") if t in QuestionType._value2member_map_)
+    low = min(max(_int(args.get("min_difficulty"), 1), 1), 5)
+    high = min(max(_int(args.get("max_difficulty"), 5), low), 5)
+    return BankQuery(
+        text=args.get("q", "").strip()[:100], types=types, category=args.get("category", "").strip(),
+        tag=args.get("tag", "").strip(), min_difficulty=low, max_difficulty=high,
+        status=args.get("status", "all") if args.get("status") in ("enabled", "disabled") else "all",
+        never_used=args.get("never_used") == "1", sort=args.get("sort") if args.get("sort") in SORTS else "updated",
+    )
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value else default
+    except ValueError:
+        return default

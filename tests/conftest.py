@@ -3,6 +3,7 @@ a client, a CLI runner, and a session whose tables are emptied after every test.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -28,10 +29,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 def app_settings(database_url: str, **overrides: object) -> dict:
-    """The settings every test app starts from."""
+    """The settings every test app starts from. Jobs run inside the request (JOBS_MODE=immediate); the real
+    worker is tested through live servers (tests/core/test_jobs_worker.py)."""
     return {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
             "ASYNC_MODE": "threading", "PUBLIC_URL": "", "REDIS_URL": "",
-            "LOAD_BUNDLED_BANK": False, **overrides}
+            "LOAD_BUNDLED_BANK": False, "JOBS_MODE": "immediate", "JOBS_DIR": tempfile.mkdtemp(prefix="jobs-"),
+            **overrides}
 
 
 @pytest.fixture(scope="session")

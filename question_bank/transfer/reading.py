@@ -12,10 +12,10 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
-from collections.abc import Callable, Iterable
 from typing import Any
 
 import openpyxl

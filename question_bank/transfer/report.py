@@ -26,6 +26,7 @@ class RowReport(RowOutcome):
     fingerprint: str | None = None
     duplicate_of_question: int | None = None
     duplicate_of_row: int | None = None
+    text: str = ""  # a bad row's cells, so a person can find it in the file
 
 
 @dataclass
@@ -53,7 +54,10 @@ def build_report(source: Table | JsonRecords, progress: Progress = _ignore_progr
     for index, (number, item) in enumerate(items, start=1):
         if index % PROGRESS_EVERY == 0:
             progress(CHECK_STAGE, index, len(items))
-        rows.append(check_row(number, *parse(item)))
+        row = check_row(number, *parse(item))
+        if row.is_bad:
+            row.text = row_text(item)
+        rows.append(row)
     progress(CHECK_STAGE, len(items), len(items))
     first_row_of: dict[str, int] = {}
     for row in rows:
@@ -64,6 +68,21 @@ def build_report(source: Table | JsonRecords, progress: Progress = _ignore_progr
         else:
             first_row_of[row.fingerprint] = row.number
     return ImportReport(kind=source.kind, rows=rows, warnings=list(source.warnings))
+
+
+ROW_TEXT_LIMIT = 160
+
+
+def row_text(item: Any) -> str:
+    """A row's non-empty cells (or a JSON question's stem) on one line, cut to ROW_TEXT_LIMIT characters."""
+    if isinstance(item, dict) and all(isinstance(value, str) for value in item.values()):
+        text = " | ".join(value.strip() for value in item.values() if value.strip())
+    elif isinstance(item, dict):
+        text = str(item.get("stem", "")) or str(item)
+    else:
+        text = str(item)
+    text = " ".join(text.split())
+    return text if len(text) <= ROW_TEXT_LIMIT else text[:ROW_TEXT_LIMIT] + "…"
 
 
 def mark_existing(report: ImportReport, existing: dict[str, int]) -> None:

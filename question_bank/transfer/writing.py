@@ -21,7 +21,6 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.textsafe import xml_safe
-
 from question_bank.kinds import DIFFICULTY_LABELS, FALSE_WORDS, TRUE_WORDS, TYPE_LABELS
 from question_bank.rules import QuestionDraft
 from question_bank.transfer import FORMAT_NAME, FORMAT_VERSION

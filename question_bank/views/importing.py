@@ -1,19 +1,26 @@
-"""Import in the browser: upload → dry-run report → commit all / commit the valid rows / cancel."""
+"""Import in the browser: upload → a check job → its report → a commit job (all / only valid rows) → done.
+
+The file is read and stored by the job worker, never in this process (core/jobs): a 50 MB upload or a
+hostile spreadsheet cannot stall the hall. The upload is saved in the check job's folder and read again by
+the commit job.
+"""
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+import json
+from types import SimpleNamespace
+from typing import Any
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from core.accounts.guard import role_required
 from core.accounts.roles import Role
 from core.db import db
-from question_bank import exchange
-from question_bank.transfer.reading import FileProblem, Limits
+from core.jobs import queue, service
+from core.jobs.models import DONE
+from core.jobs.views import job_or_404
+from question_bank import exchange, jobs
 from question_bank.views import bp
-
-
-def _limits() -> Limits:
-    return Limits(max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
 
 
 @bp.get("/import")
@@ -26,45 +33,97 @@ def import_start():
 @bp.post("/import")
 @role_required(Role.EDITOR)
 def import_upload():
-    """Check the uploaded file and show the report; nothing is stored yet but the upload itself."""
+    """Save the upload and queue its check; the job page shows the progress, then the report."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return render_template("bank/import.html", error="请选择要导入的文件"), 400
-    data = upload.read()
-    try:
-        report = exchange.dry_run(db.session, data, upload.filename, _limits())
-    except FileProblem as problem:
-        return render_template("bank/import.html", error=str(problem)), 400
-    token = exchange.stage_upload(db.session, data, upload.filename, g.user.id)
+    root = current_app.config["JOBS_DIR"]
+    params = {"filename": upload.filename[:255], "max_bytes": current_app.config["MAX_CONTENT_LENGTH"]}
+    job = service.create_job(db.session, root, jobs.DRY_RUN, f"检查导入文件：{upload.filename[:80]}", g.user.id,
+                             params)
+    upload.save(service.job_folder(root, job.id) / "input")
     db.session.commit()
-    return render_template("bank/import_report.html", report=report, token=token, filename=upload.filename)
+    queue.submit(job.id)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
-@bp.post("/import/<token>")
+def _checked(job_id: int):  # type: ignore[no-untyped-def]
+    job = job_or_404(job_id)
+    if job.kind != jobs.DRY_RUN or job.status != DONE:
+        abort(404)
+    return job
+
+
+class SavedReport(SimpleNamespace):
+    """A stored check report with the shape the report templates read."""
+
+    def problem_rows(self) -> list[Any]:
+        return self.problems
+
+
+def load_report(job) -> SavedReport:  # type: ignore[no-untyped-def]
+    """The check's report from its folder."""
+    folder = service.job_folder(current_app.config["JOBS_DIR"], job.id)
+    saved = json.loads((folder / jobs.REPORT_FILE).read_text(encoding="utf-8"))
+    duplicates = [SimpleNamespace(number=n, duplicate_of_question=q, duplicate_of_row=r)
+                  for n, q, r in saved["duplicates"]]
+    return SavedReport(rows=range(saved["rows"]), importable_rows=range(saved["importable"]),
+                       bad_rows=range(saved["bad"]), duplicate_rows=duplicates,
+                       duplicates_count=saved["duplicates_count"], warnings=saved["warnings"],
+                       problems=saved["problems"], problems_cut=saved["problems_cut"],
+                       problems_url=url_for("jobs.download", job_id=job.id), filename=saved["filename"])
+
+
+@bp.get("/import/report/<int:job_id>")
 @role_required(Role.EDITOR)
-def import_commit(token: str):
-    """Commit all rows, only the valid rows, or cancel. The file is checked again against the bank as it is
-    now, so a question added since the dry run is not duplicated."""
-    pending = exchange.staged_upload(db.session, token, g.user.id)
-    if pending is None:
-        flash("导入已完成、已取消或已过期，请重新上传", "error")
+def import_report(job_id: int):
+    """The check's report with the choices: commit all, only the valid rows, or cancel."""
+    job = _checked(job_id)
+    report = load_report(job)
+    return render_template("bank/import_report.html", report=report, token=job.id, filename=report.filename)
+
+
+@bp.post("/import/<int:job_id>")
+@role_required(Role.EDITOR)
+def import_commit(job_id: int):
+    """Queue the commit (all rows, or only the valid ones), or cancel and forget the upload."""
+    job = _checked(job_id)
+    if (job.result or {}).get("used"):
+        flash("导入已完成或已取消，请重新上传", "error")
         return redirect(url_for("bank.import_start"))
     action = request.form.get("action")
     if action == "cancel":
-        exchange.discard_upload(db.session, pending)
+        _mark_used(job)
         db.session.commit()
         flash("已取消导入，未写入任何题目", "ok")
         return redirect(url_for("bank.import_start"))
-    report = exchange.dry_run(db.session, pending.data, pending.filename, _limits())
-    try:
-        mode = exchange.CommitMode(action)
-        result = exchange.commit_import(db.session, report, mode)
-    except (ValueError, exchange.ImportRefused) as error:
-        db.session.rollback()
-        message = str(error) if isinstance(error, exchange.ImportRefused) else "未知的操作"
-        return render_template("bank/import_report.html", report=report, token=token, filename=pending.filename,
-                               error=message), 409
-    filename = pending.filename
-    exchange.discard_upload(db.session, pending)
+    refusal = "未知的操作" if action not in exchange.CommitMode._value2member_map_ else None
+    if action == exchange.CommitMode.ALL and job.result["bad"]:
+        refusal = f"有{job.result['bad']}行存在问题，不能全部导入。请修正后重新导入，或选择“只导入无误的行”"
+    if refusal:
+        report = load_report(job)
+        return render_template("bank/import_report.html", report=report, token=job.id, filename=report.filename,
+                               error=refusal), 409
+    root = current_app.config["JOBS_DIR"]
+    params = {**job.params, "mode": action, "source_folder": str(service.job_folder(root, job.id))}
+    commit = service.create_job(db.session, root, jobs.COMMIT, f"导入题目：{job.params['filename'][:80]}",
+                                g.user.id, params)
+    _mark_used(job)
     db.session.commit()
-    return render_template("bank/import_done.html", result=result, report=report, filename=filename)
+    queue.submit(commit.id)
+    return redirect(url_for("jobs.show", job_id=commit.id))
+
+
+def _mark_used(job) -> None:  # type: ignore[no-untyped-def]
+    # A check is committed or cancelled once: a second click (or the back button) cannot store it twice.
+    job.result = {**(job.result or {}), "used": True}
+
+
+@bp.get("/import/done/<int:job_id>")
+@role_required(Role.EDITOR)
+def import_done(job_id: int):
+    """What the commit stored and what it left out."""
+    job = job_or_404(job_id)
+    if job.kind != jobs.COMMIT or job.status != DONE:
+        abort(404)
+    return render_template("bank/import_done.html", result=job.result, filename=job.params["filename"])

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from core.accounts.guard import role_required, safe_next_url
 from core.accounts.roles import Role
 from core.db import db
-from question_bank import categories, service
-from question_bank.exchange import EXPORT_MIMETYPES, export_bytes
-from question_bank.kinds import QuestionType
-from question_bank.search import SORTS, BankQuery, search
+from core.jobs import queue
+from core.jobs import service as service_jobs
+from question_bank import categories, jobs, service
+from question_bank.exchange import EXPORT_MIMETYPES
+from question_bank.search import query_from_args, search
 from question_bank.transfer.writing import template_xlsx
 from question_bank.views import bp
 from question_bank.views.common import LABELS, download, int_arg
@@ -20,27 +21,16 @@ BULK_ACTIONS = {"enable": "启用", "disable": "停用", "move": "移动到分�
 SORT_LABELS = {"updated": "最近修改", "created": "最近创建", "id": "编号", "difficulty": "难度", "type": "题型"}
 
 
-def query_from_args(args) -> BankQuery:  # type: ignore[no-untyped-def]
-    """Read the list's filters from the query string, ignoring values that make no sense."""
-    types = frozenset(QuestionType(t) for t in args.getlist("type") if t in QuestionType._value2member_map_)
-    low = min(max(int_arg(args.get("min_difficulty"), 1), 1), 5)
-    high = min(max(int_arg(args.get("max_difficulty"), 5), low), 5)
-    return BankQuery(
-        text=args.get("q", "").strip()[:100], types=types, category=args.get("category", "").strip(),
-        tag=args.get("tag", "").strip(), min_difficulty=low, max_difficulty=high,
-        status=args.get("status", "all") if args.get("status") in ("enabled", "disabled") else "all",
-        never_used=args.get("never_used") == "1", sort=args.get("sort") if args.get("sort") in SORTS else "updated",
-    )
-
-
 @bp.get("/")
 @role_required(Role.EDITOR, Role.HOST)
 def index():
     """The bank as a paged, searchable, sortable list."""
     query = query_from_args(request.args)
     page = search(db.session, query, page=int_arg(request.args.get("page"), 1), per_page=PER_PAGE)
-    filters = {k: v for k, v in request.args.items(multi=True) if k != "page" and v}
-    return render_template("bank/list.html", page=page, query=query, filters=filters, sort_labels=SORT_LABELS,
+    filter_pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "page" and v]
+    filters = dict(filter_pairs)
+    return render_template("bank/list.html", page=page, query=query, filters=filters, filter_pairs=filter_pairs,
+                           sort_labels=SORT_LABELS,
                            category_nodes=categories.flatten(categories.tree(db.session)),
                            bulk_actions=BULK_ACTIONS, **LABELS)
 
@@ -90,12 +80,18 @@ def template():
     return download(template_xlsx(), "题库导入模板.xlsx", EXPORT_MIMETYPES[".xlsx"])
 
 
-@bp.get("/export.<fmt>")
+@bp.post("/export.<fmt>")
 @role_required(Role.EDITOR)
 def export(fmt: str):
-    """The whole bank, or the list's current filter, as .xlsx, .csv or .json."""
+    """Queue an export of the whole bank, or of the list's current filter, as .xlsx, .csv or .json; the job
+    page offers the file when it is ready."""
     extension = "." + fmt
     if extension not in EXPORT_MIMETYPES:
         return render_template("error.html", status=404, message="不支持的导出格式"), 404
-    data = export_bytes(db.session, extension, query_from_args(request.args))
-    return download(data, f"题库导出{extension}", EXPORT_MIMETYPES[extension])
+    root = current_app.config["JOBS_DIR"]
+    args = {key: request.form.getlist(key) for key in request.form if key != "csrf_token"}
+    job = service_jobs.create_job(db.session, root, jobs.EXPORT, f"导出题库（{extension}）", g.user.id,
+                                  {"extension": extension, "args": args})
+    db.session.commit()
+    queue.submit(job.id)
+    return redirect(url_for("jobs.show", job_id=job.id))

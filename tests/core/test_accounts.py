@@ -75,7 +75,7 @@ def test_forms_without_a_csrf_token_are_refused(client, session):
 def test_roles_are_checked_on_every_page(client, session):
     editor, host, admin = make_user(session, Role.EDITOR), make_user(session, Role.HOST), make_user(session, Role.ADMIN)
     pages = {"/admin/users": {"admin"}, "/bank/": {"admin", "editor", "host"},
-             "/bank/template.xlsx": {"admin", "editor"}, "/bank/export.json": {"admin", "editor"}}
+             "/bank/template.xlsx": {"admin", "editor"}, "/jobs/": {"admin", "editor", "host"}}
     for user in (editor, host, admin):
         login(client, user)
         for path, allowed in pages.items():

@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 import core.accounts.models  # noqa: F401
+import core.jobs.models  # noqa: F401
 import question_bank.models  # noqa: F401
 import quiz.models  # noqa: F401
 import quiz.review_models  # noqa: F401
