@@ -50,3 +50,24 @@ def login(client, user, password: str = PASSWORD):  # type: ignore[no-untyped-de
     """Log in through the real form, CSRF token included."""
     return client.post("/login", data={"username": user.username, "password": password,
                                        "csrf_token": csrf_token(client)})
+
+
+def follow_job(client, response):  # type: ignore[no-untyped-def]
+    """After a page that queued a job (jobs run inline in tests): the job's page, or the result page it leads
+    to when it has one (what the page's script opens by itself)."""
+    while response.status_code == 302:
+        response = client.get(response.headers["Location"])
+    found = re.search(r'id="job-next" href="([^"]+)"', response.get_data(as_text=True))
+    return client.get(found.group(1)) if found else response
+
+
+def job_download(client, path: str, form_page: str = "/bank/", **form: str):  # type: ignore[no-untyped-def]
+    """Start an export job by its form and return the file it made."""
+    queued = client.post(path, data={**form, "csrf_token": csrf_token(client, form_page)})
+    page = client.get(queued.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'id="job-download" href="([^"]+)"', page)
+    assert link, page[-1500:]
+    response = client.get(link.group(1))
+    response.get_data()  # buffered, so the file it streamed from can be closed
+    response.close()
+    return response

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core.accounts.roles import Role
 from question_bank import service
 from question_bank.models import Category, PendingImport, Question
-from tests.factories import csrf_token, login, make_question, make_user
+from tests.factories import csrf_token, follow_job, login, make_question, make_user
 from tests.question_bank.test_exchange import GOOD_AND_BAD
 
 
@@ -151,14 +151,6 @@ def upload(client, data: bytes, name: str):  # type: ignore[no-untyped-def]
     queued = client.post("/bank/import", data={"file": (io.BytesIO(data), name), "csrf_token": csrf_token(
         client, "/bank/import")}, content_type="multipart/form-data")
     return follow_job(client, queued)
-
-
-def follow_job(client, queued):  # type: ignore[no-untyped-def]
-    """From a job's redirect to its page, and on to its result page when it has one."""
-    assert queued.status_code == 302 and "/jobs/" in queued.headers["Location"], queued.status_code
-    page = client.get(queued.headers["Location"])
-    next_url = re.search(r'id="job-next" href="([^"]*)"', page.get_data(as_text=True)).group(1)
-    return client.get(next_url) if next_url else page
 
 
 def test_browser_import_report_then_commit_valid_rows(client, session):
