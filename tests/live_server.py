@@ -9,6 +9,7 @@ import select
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,8 +54,11 @@ def live_server(mode: str, database_url: str, first_start: bool = True, port: in
     admin password and no demo meeting, so those fields are left empty ("" and 0). `port` restarts a server
     where it was (a crash test)."""
     port = port or free_port()
+    # Each server's job queue and files apart from every other's (a restart test passes the same JOBS_DIR).
+    jobs_dir = env.pop("JOBS_DIR", None) or tempfile.mkdtemp(prefix="jobs-")
     environ = {**os.environ, "ASYNC_MODE": mode, "PORT": str(port), "DATABASE_URL": database_url,
-               "SECRET_KEY": "test-secret", "PYTHONUNBUFFERED": "1", "PUBLIC_URL": f"http://127.0.0.1:{port}", **env}
+               "SECRET_KEY": "test-secret", "PYTHONUNBUFFERED": "1", "PUBLIC_URL": f"http://127.0.0.1:{port}",
+               "JOBS_DIR": jobs_dir, "JOBS_QUEUE": f"jobs-{port}-{os.getpid()}", **env}
     process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=environ, bufsize=0,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

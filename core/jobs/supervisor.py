@@ -26,9 +26,11 @@ from core.jobs.registry import HANDLERS, JobContext, JobFailed
 
 log = logging.getLogger(__name__)
 POLL_S = 0.2
+CANCEL_CHECK_S = 0.4  # a read (WAL readers never wait): a cancel takes effect within this
 HEARTBEAT_S = 2.0
 PR_SET_PDEATHSIG = 1
 CRASH_MESSAGE = "处理时出错，任务已停止（详情见服务器日志）"
+CANCELLED_MESSAGE = "已取消，未写入任何数据"
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def time_message(limits: Limits) -> str:
 
 
 def _watch(session, job_id: int, pid: int, limits: Limits) -> None:  # type: ignore[no-untyped-def]
-    started = last_beat = time.monotonic()
+    started = last_beat = last_check = time.monotonic()
     while True:
         finished, status = os.waitpid(pid, os.WNOHANG)
         if finished:
@@ -151,9 +153,13 @@ def _watch(session, job_id: int, pid: int, limits: Limits) -> None:  # type: ign
         elif _rss_mb(pid) > limits.memory_mb:
             reason = (FAILED, memory_message(limits))
         elif now - last_beat >= HEARTBEAT_S:
-            last_beat = now
+            last_beat = last_check = now
             if _beat(session, job_id):
-                reason = (CANCELLED, "已取消，未写入任何数据")
+                reason = (CANCELLED, CANCELLED_MESSAGE)
+        elif now - last_check >= CANCEL_CHECK_S:
+            last_check = now
+            if service.cancel_asked(session, job_id):
+                reason = (CANCELLED, CANCELLED_MESSAGE)
         if reason:
             _stop(pid)
             service.end_if_running(session, job_id, *reason)

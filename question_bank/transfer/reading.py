@@ -148,10 +148,10 @@ def _check_declared_size(sheet, limits: Limits) -> int:  # type: ignore[no-untyp
     """Refuse a sheet declaring an absurd range; return the declared row count (0 when undeclared)."""
     try:
         rows, cols = sheet.max_row or 0, sheet.max_column or 0
-    except (ValueError, TypeError):  # a dimension openpyxl cannot parse: read by content alone
-        return 0
+    except (ValueError, TypeError):  # beyond Excel's own limits (XFD, 1,048,576): openpyxl cannot parse it
+        rows, cols = limits.max_declared_rows + 1, 0
     if rows > limits.max_declared_rows or cols > limits.max_declared_columns:
-        declared = f"{rows:,} 行 × {cols:,} 列"
+        declared = f"{rows:,} 行 × {cols:,} 列" if cols else "超出 Excel 的上限"
         raise FileProblem(f"工作表声明的范围异常巨大（{declared}，可能对整张表设置过格式），已拒绝读取。"
                           "请把题目所在的行和列复制到新建的工作表后再导入")
     return rows
