@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.accounts.roles import Role
 from question_bank import service
-from question_bank.models import Category, PendingImport, Question
+from question_bank.models import Category, Question
 from tests.factories import csrf_token, follow_job, login, make_question, make_user
 from tests.question_bank.test_exchange import GOOD_AND_BAD
 

@@ -44,7 +44,8 @@ def test_control_characters_are_removed_on_import_and_said_row_by_row():
     stem = "党的\x01最高\x0b理想（　　）\x7f"
     csv_text = "题型,题干,答案\n判断,党章是根本大法,正确\n填空,\"" + stem + "\",共产主义\n判断,第三题,错误\n"
     records = [{"type": "判断", "stem": "党章是根本大法", "answer": "正确"},
-               {"type": "填空", "stem": stem, "answer": "共产主义"}, {"type": "判断", "stem": "第三题", "answer": "错误"}]
+               {"type": "填空", "stem": stem, "answer": "共产主义"},
+               {"type": "判断", "stem": "第三题", "answer": "错误"}]
     for name, data in (("a.csv", csv_text.encode()), ("a.json", json.dumps(records).encode())):
         table = read_upload(data, name)
         report = build_report(table)
