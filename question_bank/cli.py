@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from core.db import db
+from core.jobs.progress_bar import ProgressBar
 from question_bank.bundle_sync import install_bundled
 from question_bank.exchange import CommitMode, ImportRefused, commit_import, dry_run, export_bytes
 from question_bank.transfer.reading import FileProblem, Limits
@@ -26,13 +27,16 @@ def import_command(file: Path, mode: str | None) -> None:
     """检查并导入题库文件（.xlsx / .csv / .json）。默认只检查，不写入。"""
     limits = Limits(max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
     session = db.new_session()
+    bar = ProgressBar()
     try:
-        report = dry_run(session, file.read_bytes(), file.name, limits)
+        report = dry_run(session, file.read_bytes(), file.name, limits, bar)
+        bar.close()
         print_report(report)
         if mode is None:
             click.echo("（仅检查，未写入。加 --commit 全部导入，或 --commit-valid 只导入无误的行）")
             sys.exit(1 if report.bad_rows else 0)
-        result = commit_import(session, report, CommitMode(mode))
+        result = commit_import(session, report, CommitMode(mode), bar)
+        bar.close()
         session.commit()
     except FileProblem as problem:
         raise click.ClickException(str(problem)) from problem
@@ -65,8 +69,10 @@ def print_report(report: ImportReport) -> None:
 def export_command(file: Path) -> None:
     """导出整个题库；格式由扩展名决定（.xlsx / .csv / .json）。"""
     session = db.new_session()
+    bar = ProgressBar()
     try:
-        data = export_bytes(session, file.suffix)
+        data = export_bytes(session, file.suffix, progress=bar)
+        bar.close()
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     finally:

@@ -11,6 +11,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from core.textsafe import xml_safe
 from quiz.reports.text import number_text
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def _paragraph(document, text: str, *, font: str = BODY_FONT, size: float = 16, 
     fmt.space_before = fmt.space_after = Pt(0)
     if indent:
         fmt.first_line_indent = Pt(2 * size)  # two characters, as official documents are set
-    _font(paragraph.add_run(text), font, size, bold, color)
+    _font(paragraph.add_run(xml_safe(text)), font, size, bold, color)
     return paragraph
 
 
@@ -96,7 +97,7 @@ def _table(document, header: list[str], rows: list[list[str]]) -> None:  # type:
         for cell, value in zip(cells, values, strict=True):
             paragraph = cell.paragraphs[0]
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _font(paragraph.add_run(value), HEADING_FONT if bold else BODY_FONT, 10.5, bold)
+            _font(paragraph.add_run(xml_safe(value)), HEADING_FONT if bold else BODY_FONT, 10.5, bold)
 
 
 def _ranking_table(document, context: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from core.textsafe import xml_safe
 from quiz.reports.text import component_text
 
 # the quarter as a workbook --------------------------------------------------------------------------
@@ -16,7 +17,8 @@ HEADER_FONT, HEADER_FILL = Font(bold=True, color="FFFFFF"), PatternFill("solid",
 
 
 def _append(sheet, values: list[Any]) -> None:  # type: ignore[no-untyped-def]
-    sheet.append(values)
+    # A stored control character (a unit name typed before forms refused them) must not fail the workbook.
+    sheet.append([xml_safe(value) for value in values])
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             # openpyxl takes "=…" for a formula: a report's words are always plain text.

@@ -67,3 +67,34 @@ def test_create_admin(runner, session):
     assert accounts.authenticate(session, "boss", "long-enough-pw").role == "admin"
     weak = runner.invoke(args=["user", "create-admin", "--username", "weak", "--password", "short"])
     assert weak.exit_code != 0 and "至少需要8位" in weak.output
+
+
+def test_long_imports_and_exports_show_progress(runner, session, tmp_path: Path):
+    from bench.bankgen import generated_drafts
+    from question_bank.transfer.writing import to_csv
+
+    path = tmp_path / "big.csv"
+    path.write_bytes(to_csv(generated_drafts(1200)))
+    done = runner.invoke(args=["bank", "import", str(path), "--commit"])
+    assert done.exit_code == 0 and "已导入 1200 道题" in done.output
+    for stage in ("读取文件", "检查内容", "写入题库"):
+        assert f"{stage}：完成" in done.output, done.output
+    exported = runner.invoke(args=["bank", "export", str(tmp_path / "out.xlsx")])
+    assert exported.exit_code == 0 and "写入文件：完成 1200/1200" in exported.output
+
+
+def test_the_progress_bar_redraws_in_place_on_a_terminal():
+    import io
+
+    from core.jobs.progress_bar import ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    bar = ProgressBar(screen)
+    for done in (0, 50, 100):
+        bar("写入文件", done, 100)
+    bar.close()
+    assert screen.getvalue().count("\r") == 3 and "[" + "#" * 30 + "] 100/100\n" in screen.getvalue()
