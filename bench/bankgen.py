@@ -16,11 +16,11 @@ CATEGORIES = [f"党章党规/第{n}类" for n in range(1, 7)] + [f"理论学习/
 FILLER = "坚持和加强党的全面领导，全面从严治党，推进党的自我革命，锻造坚强有力的基层党组织"
 
 
-def generated_drafts(count: int, seed: int = 7) -> Iterator[QuestionDraft]:
-    """`count` distinct valid questions, the same for the same seed."""
+def generated_drafts(count: int, seed: int = 7, first: int = 1) -> Iterator[QuestionDraft]:
+    """`count` distinct valid questions numbered from `first`, the same for the same seed."""
     rng = random.Random(seed)
     kinds = list(QuestionType)
-    for number in range(1, count + 1):
+    for number in range(first, first + count):
         kind = kinds[number % len(kinds)]
         lead = FILLER[: rng.randint(20, len(FILLER))]
         yield _draft(kind, number, f"第{number}题：{lead}，", rng)

@@ -155,8 +155,16 @@ async def _join(url: str, join_code: str, phone: Phone, gate: asyncio.Semaphore)
         await phone.client.connect(url, {"code": code, "device": device})
 
 
-async def run_app(target: Target, phones_wanted: int, questions: int) -> dict[str, Any]:
-    """Join the phones, then per question: draw, show (fan-out), everyone answers (burst), close, next."""
+async def run_app(target: Target, phones_wanted: int, questions: int, staff_load: bool = False) -> dict[str, Any]:
+    """Join the phones, then per question: draw, show (fan-out), everyone answers (burst), close, next. With
+    `staff_load`, the same questions are run a second time while a staff session imports and exports
+    (bench/staff.py), and `staff_load` compares the two phases."""
+    staff = None
+    if staff_load:
+        from bench.staff import StaffLoad
+
+        staff = StaffLoad(target.urls[0], target.admin_password)
+        await staff.prepare()
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         cookie = await _login(http, target.urls[0], target.admin_password)
     host = Host()
@@ -169,6 +177,24 @@ async def run_app(target: Target, phones_wanted: int, questions: int) -> dict[st
     await asyncio.gather(*(_join(target.urls[n % len(target.urls)], host.state["join"]["code"], p, gate)
                            for n, p in enumerate(phones)))
     join_s = time.perf_counter() - started
+    fanout, bursts = await _questions(target, host, phones, questions)
+    figures = _figures(target, join_s, fanout, bursts, cpu_before)
+    if staff is not None:
+        quiet_health = await staff.health_during(lambda: asyncio.sleep(2))
+        loaded_fanout, loaded_bursts, loaded_health = await staff.during(
+            lambda: _questions(target, host, phones, questions))
+        bursts += loaded_bursts
+        loaded = {"fanout_ms": percentiles(loaded_fanout), "burst": median_burst(loaded_bursts)}
+        figures["staff_load"] = {
+            "fanout_p99_ratio": round(loaded["fanout_ms"]["p99"] / figures["fanout_ms"]["p99"], 2),
+            "all_acked_ratio": round(loaded["burst"]["all_acked_s"] / figures["burst"]["all_acked_s"], 2),
+            "healthz_worst_ms": loaded_health, "healthz_worst_quiet_ms": quiet_health,
+            "jobs_done": staff.jobs_done, "loaded": loaded}
+    return figures | {"acked": sum(len(phones) - b["refused"] for b in bursts), "shown": phones[0].shown}
+
+
+async def _questions(target: Target, host: Host, phones: list[Phone], questions: int
+                     ) -> tuple[list[float], list[dict[str, Any]]]:
     fanout: list[float] = []
     bursts = []
     for _ in range(questions):
@@ -185,8 +211,7 @@ async def run_app(target: Target, phones_wanted: int, questions: int) -> dict[st
             "round_id": r, "client_id": uuid.uuid4().hex, "answer": a}))
         await host.do("close_question")
         await host.do("next_question")
-    return _figures(target, join_s, fanout, bursts, cpu_before) | {
-        "acked": sum(len(phones) - b["refused"] for b in bursts), "shown": phones[0].shown}
+    return fanout, bursts
 
 
 def _figures(target: Target, join_s: float, fanout: list[float], bursts: list[dict], cpu_before: float | None

@@ -2,7 +2,7 @@
 
     python -m bench.meeting --phones 2000 --questions 3 [--mode gevent] [--repeat 3]
                             [--database URL] [--workers 2 --redis URL] [--url URL --password PW --meeting ID]
-                            [--profile FILE] [--no-bare]
+                            [--profile FILE] [--no-bare] [--staff-load]
 
 Each repetition runs the app (started as the venue command starts it, on a fresh database) and then a bare
 Flask-SocketIO server (no app logic, no database, the same tuning, the same message queue) under the same load;
@@ -89,7 +89,7 @@ def app_run(args: argparse.Namespace, channel: str) -> dict[str, Any]:
             profiler = start_profiler(servers[0], args.profile)
             stack.callback(stop_profiler, profiler)
         target = _target(servers)
-        figures = asyncio.run(run_app(target, args.phones, args.questions))
+        figures = asyncio.run(run_app(target, args.phones, args.questions, args.staff_load))
         stack.close()
         return _with_counts(figures, database, target.rounds)
 
@@ -172,6 +172,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-bare", action="store_true", help="skip the bare-server comparison")
     parser.add_argument("--tiny-bare", action="store_true",
                         help="the bare server broadcasts a few bytes instead of the app's question state")
+    parser.add_argument("--staff-load", action="store_true",
+                        help="run the questions again while a staff session imports 5,000 rows and exports a "
+                             "10,000-question bank; report the ratios of the two phases and the worst /healthz")
     parser.add_argument("--profile", default="", help="record the (first) app server with py-spy into this file "
                                                       "(collapsed stacks; needs `pip install py-spy`)")
     args = parser.parse_args(argv)

@@ -8,6 +8,7 @@ boundaries turn into BUSY_MESSAGE after rolling back (docs/deploy.md).
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -89,14 +90,56 @@ def make_engine(url: str, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Eng
     waits at most `busy_timeout_ms` for another transaction's lock, then raises DatabaseBusy."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
-        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms))
+        slice_ms = min(SQLITE_WAIT_SLICE_MS, busy_timeout_ms)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": slice_ms / 1000})
+        event.listen(engine, "connect", partial(_sqlite_pragmas, slice_ms))
+        wait_cooperatively(engine, busy_timeout_ms)
     else:
         options = f"{parsed.query.get('options', '')} -c lock_timeout={busy_timeout_ms}".strip()
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
                                connect_args={"options": options})
     event.listen(engine, "handle_error", _busy_error, retval=True)
     return engine
+
+
+# SQLite waits for another process's write lock in C (a blocking sleep inside sqlite3_step): under gevent or
+# eventlet that would freeze every phone while a staff job in the worker commits. So SQLite's own wait is a
+# slice of a few milliseconds, and between slices this process sleeps in Python, which the async mode turns
+# into a yield: the hall keeps fanning out and answering while one write waits its turn, up to the same
+# DB_BUSY_TIMEOUT_MS in all.
+SQLITE_WAIT_SLICE_MS = 10
+SQLITE_RETRY_SLEEP_S = 0.005
+
+
+def wait_cooperatively(engine: Engine, busy_timeout_ms: int) -> None:
+    """Retry a statement refused with SQLITE_BUSY, yielding between attempts, until the busy timeout."""
+
+    def retrying(call: Any) -> None:
+        deadline = time.monotonic() + busy_timeout_ms / 1000
+        while True:
+            try:
+                call()
+                return
+            except sqlite3.OperationalError as error:
+                # Only plain SQLITE_BUSY waits: BUSY_SNAPSHOT and the like cannot succeed by trying again.
+                if getattr(error, "sqlite_errorname", "") != "SQLITE_BUSY" or time.monotonic() >= deadline:
+                    raise
+                time.sleep(SQLITE_RETRY_SLEEP_S)
+
+    @event.listens_for(engine, "do_execute")
+    def _execute(cursor, statement, parameters, context):  # type: ignore[no-untyped-def]
+        retrying(lambda: cursor.execute(statement, parameters))
+        return True
+
+    @event.listens_for(engine, "do_execute_no_params")
+    def _execute_no_params(cursor, statement, context):  # type: ignore[no-untyped-def]
+        retrying(lambda: cursor.execute(statement))
+        return True
+
+    @event.listens_for(engine, "do_executemany")
+    def _executemany(cursor, statement, parameters, context):  # type: ignore[no-untyped-def]
+        retrying(lambda: cursor.executemany(statement, parameters))
+        return True
 
 
 def _sqlite_pragmas(busy_timeout_ms: int, dbapi_connection: Any, _record: Any) -> None:

@@ -31,16 +31,21 @@ def _ignore_progress(stage: str, done: int, total: int) -> None:
 
 def create_questions(session: Session, drafts: Sequence[QuestionDraft],
                      progress: Progress = _ignore_progress) -> list[int]:
-    """Insert validated drafts in order; returns their new ids (in the drafts' order)."""
+    """Insert validated drafts in order; returns their new ids (in the drafts' order).
+
+    Every row is computed before the first write: on SQLite the write lock is held from the first write to the
+    commit, and the hall's writers wait for it, so that stretch holds only the inserts themselves."""
+    now = utcnow()
+    rows = [_row(draft, now) for draft in drafts]
     category_ids = _category_ids(session, {draft.category for draft in drafts})
     tag_ids = _tag_ids(session, {name for draft in drafts for name in draft.tags})
-    now = utcnow()
+    for row, draft in zip(rows, drafts, strict=True):
+        row["category_id"] = category_ids[draft.category]
     ids: list[int] = []
     for start in range(0, len(drafts), CHUNK):
         chunk = drafts[start:start + CHUNK]
-        rows = [_row(draft, category_ids, now) for draft in chunk]
         statement = insert(Question).returning(Question.id, sort_by_parameter_order=True)
-        new_ids = list(session.scalars(statement, rows))
+        new_ids = list(session.scalars(statement, rows[start:start + CHUNK]))
         links = [{"question_id": qid, "tag_id": tag_ids[name]}
                  for qid, draft in zip(new_ids, chunk, strict=True) for name in dict.fromkeys(draft.tags)]
         if links:
@@ -51,10 +56,10 @@ def create_questions(session: Session, drafts: Sequence[QuestionDraft],
     return ids
 
 
-def _row(draft: QuestionDraft, category_ids: dict[str, int | None], now) -> dict:  # type: ignore[no-untyped-def]
+def _row(draft: QuestionDraft, now) -> dict:  # type: ignore[no-untyped-def]
     return {"type": draft.type.value, "stem": draft.stem, "options": list(draft.options), "answer": draft.answer,
             "explanation": draft.explanation, "difficulty": draft.difficulty, "source": draft.source,
-            "enabled": draft.enabled, "category_id": category_ids[draft.category],
+            "enabled": draft.enabled, "category_id": None,
             "fingerprint": fingerprint(draft.type.value, draft.stem, draft.options),
             "search_text": search_text(draft.stem, draft.options, draft.explanation),
             "created_at": now, "updated_at": now}

@@ -28,7 +28,7 @@ from tests.services import unavailable
 
 NGINX = Path("/usr/sbin/nginx")
 CONF = ROOT / "deploy" / "nginx.conf"
-UPLOAD_CAP = 8 * 1024 * 1024  # MAX_UPLOAD_BYTES' default
+UPLOAD_CAP = 50 * 1024 * 1024  # MAX_UPLOAD_BYTES' default
 WAIT_S = 20
 
 

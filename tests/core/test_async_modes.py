@@ -49,3 +49,14 @@ def test_postgresql_queries_run_concurrently_under_the_async_mode(mode: str, des
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe["concurrent"] == probe["sleepers"], probe
     assert (probe["fd"] > 1024) == (descriptors == "high-fds"), probe
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_write_waiting_for_sqlites_lock_lets_the_process_run(mode: str, tmp_path: Path):
+    """A staff job in the worker holding SQLite's write lock must not freeze the hall: while one green thread
+    waits for the lock, another keeps running (SQLite's own busy wait would block the whole loop: 1 tick)."""
+    result = subprocess.run([sys.executable, "-m", "tests.probes.sqlite_wait", mode, str(tmp_path / "w.sqlite3")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe["stored"] == 1 and probe["ticks_while_waiting"] >= 10, probe

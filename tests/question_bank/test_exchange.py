@@ -76,19 +76,16 @@ def test_duplicates_of_stored_questions_and_of_earlier_rows_are_flagged_and_skip
 
 def test_a_failing_commit_leaves_nothing_behind(session, monkeypatch):
     report = dry_run(session, GOOD_AND_BAD.encode(), "题库.csv")
-    calls = []
-    original = bulk._row
+    stored = []
 
-    def fail_on_third(draft, *args):  # type: ignore[no-untyped-def]
-        calls.append(draft)
-        if len(calls) == 3:
-            raise RuntimeError("disk full")
-        return original(draft, *args)
+    def fail_after_the_first_rows(stage: str, done: int, total: int) -> None:
+        stored.append(done)
+        raise RuntimeError("disk full")  # a row was inserted (and its category created) by now
 
-    monkeypatch.setattr(bulk, "CHUNK", 1)  # two rows are inserted before the third fails
-    monkeypatch.setattr(bulk, "_row", fail_on_third)
+    monkeypatch.setattr(bulk, "CHUNK", 1)
     with pytest.raises(RuntimeError):
-        commit_import(session, report, CommitMode.VALID)
+        commit_import(session, report, CommitMode.VALID, fail_after_the_first_rows)
+    assert stored == [1] and count_questions(session) == 1  # inside the transaction
     session.rollback()  # what the request boundary does on error
     assert count_questions(session) == 0
 

@@ -1,0 +1,128 @@
+"""Staff load beside a meeting: a logged-in staff session imports a 5,000-row file and exports the bank (10,000
+questions loaded first) to .xlsx, again and again, while the questions are shown and answered; `/healthz` is
+timed all along. Everything goes through the app's pages, as a person's browser would."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+
+from bench.bankgen import generated_drafts
+from question_bank.transfer.writing import to_xlsx
+
+BANK_QUESTIONS, IMPORT_ROWS = 10_000, 5_000
+BATCHES = 8  # import files made before the meeting: making them during it would load the load generator
+HEALTH_EVERY_S = 0.05
+JOB_WAIT_S = 600
+
+
+class StaffLoad:
+    """One staff browser: prepare the bank, then load the server during a phase of the meeting."""
+
+    def __init__(self, url: str, password: str) -> None:
+        self.url, self.password = url, password
+        self.bank = to_xlsx(generated_drafts(BANK_QUESTIONS))
+        self.batches = [to_xlsx(generated_drafts(IMPORT_ROWS, first=BANK_QUESTIONS + n * IMPORT_ROWS + 1))
+                        for n in range(BATCHES)]
+        self.batch = 0
+        self.jobs_done = 0
+
+    async def _session(self) -> aiohttp.ClientSession:
+        http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        form = {"username": "admin", "password": self.password, "csrf_token": await self._token(http, "/login")}
+        async with http.post(self.url + "/login", data=form, allow_redirects=False) as response:
+            assert response.status == 302, "staff login failed"
+        return http
+
+    async def _token(self, http: aiohttp.ClientSession, path: str) -> str:
+        async with http.get(self.url + path) as response:
+            return re.search(r'name="csrf_token" value="([^"]+)"', await response.text()).group(1)
+
+    async def _wait(self, http: aiohttp.ClientSession, job_id: int) -> dict[str, Any]:
+        deadline = time.perf_counter() + JOB_WAIT_S
+        while time.perf_counter() < deadline:
+            async with http.get(f"{self.url}/jobs/{job_id}.json") as response:
+                state = await response.json()
+            if state["finished"]:
+                if state["status"] != "done":
+                    raise RuntimeError(f"staff job failed: {state}")
+                self.jobs_done += 1
+                return state
+            await asyncio.sleep(0.2)
+        raise RuntimeError(f"staff job {job_id} did not finish")
+
+    async def _import(self, http: aiohttp.ClientSession, data: bytes, name: str) -> None:
+        form = aiohttp.FormData()
+        form.add_field("csrf_token", await self._token(http, "/bank/import"))
+        form.add_field("file", data, filename=name)
+        async with http.post(self.url + "/bank/import", data=form, allow_redirects=False) as response:
+            check_id = int(response.headers["Location"].rsplit("/", 1)[1])
+        await self._wait(http, check_id)
+        token = await self._token(http, f"/bank/import/report/{check_id}")
+        async with http.post(f"{self.url}/bank/import/{check_id}", data={"action": "valid", "csrf_token": token},
+                             allow_redirects=False) as response:
+            await self._wait(http, int(response.headers["Location"].rsplit("/", 1)[1]))
+
+    async def _export(self, http: aiohttp.ClientSession) -> None:
+        token = await self._token(http, "/bank/")
+        async with http.post(self.url + "/bank/export.xlsx", data={"csrf_token": token},
+                             allow_redirects=False) as response:
+            state = await self._wait(http, int(response.headers["Location"].rsplit("/", 1)[1]))
+        async with http.get(self.url + state["download_url"]) as response:
+            await response.read()
+
+    async def prepare(self) -> None:
+        """Load the 10,000-question bank before the meeting starts (not measured)."""
+        async with await self._session() as http:
+            await self._import(http, self.bank, "bank.xlsx")
+
+    async def _work(self, stop: asyncio.Event) -> None:
+        async with await self._session() as http:
+            while not stop.is_set():
+                rows = self.batches[self.batch % BATCHES]
+                self.batch += 1
+                await asyncio.gather(self._import(http, rows, f"batch{self.batch}.xlsx"), self._export(http))
+
+    async def health_during(self, phase: Callable[[], Awaitable[Any]]) -> float:
+        """The worst /healthz latency (ms) while `phase` runs."""
+        stop = asyncio.Event()
+        worst = [0.0]
+
+        async def probe() -> None:
+            async with aiohttp.ClientSession() as http:
+                while not stop.is_set():
+                    sent = time.perf_counter()
+                    async with http.get(self.url + "/healthz") as response:
+                        await response.read()
+                    worst[0] = max(worst[0], time.perf_counter() - sent)
+                    await asyncio.sleep(HEALTH_EVERY_S)
+
+        task = asyncio.create_task(probe())
+        try:
+            await phase()
+        finally:
+            stop.set()
+            await task
+        return round(worst[0] * 1000, 1)
+
+    async def during(self, phase: Callable[[], Awaitable[tuple]]) -> tuple:
+        """Run `phase` while staff import and export; returns the phase's result and the worst /healthz (ms)."""
+        stop = asyncio.Event()
+        worker = asyncio.create_task(self._work(stop))
+        await asyncio.sleep(1.0)  # the first import and export are under way
+        outcome: list[tuple] = []
+
+        async def measured() -> None:
+            outcome.append(await phase())
+
+        try:
+            health = await self.health_during(measured)
+        finally:
+            stop.set()
+            await worker
+        return (*outcome[0], health)
