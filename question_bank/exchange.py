@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from core.db import utcnow
 from question_bank import bulk, service
 from question_bank.models import PendingImport
-from question_bank.search import BankQuery, all_matching, count_matching
+from question_bank.search import BankQuery, count_matching, matching_drafts
 from question_bank.transfer.reading import Limits, Progress, read_upload
 from question_bank.transfer.report import ImportReport, build_report, mark_existing
 from question_bank.transfer.writing import to_csv, to_json, to_xlsx
@@ -80,8 +80,7 @@ def export_bytes(session: Session, extension: str, query: BankQuery | None = Non
     if writer is None:
         raise ValueError(f"不支持导出为“{extension}”，请使用 .xlsx、.csv 或 .json")
     query = query or BankQuery()
-    drafts = (question.to_draft() for question in all_matching(session, query))
-    return writer(drafts, progress, count_matching(session, query))
+    return writer(matching_drafts(session, query), progress, count_matching(session, query))
 
 
 STAGED_LIFETIME = timedelta(hours=24)

@@ -8,13 +8,15 @@ LIKE on both SQLite and PostgreSQL. Every white-space separated term must match.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from question_bank.kinds import QuestionType
-from question_bank.models import Category, Question, QuestionUsage, Tag
+from question_bank.models import Category, Question, QuestionUsage, Tag, question_tags
+from question_bank.rules import QuestionDraft
 from question_bank.textnorm import search_terms
 
 SORTS = {
@@ -100,10 +102,33 @@ def count_matching(session: Session, query: BankQuery) -> int:
     return session.scalar(select(func.count()).select_from(filtered(query).subquery())) or 0
 
 
-def all_matching(session: Session, query: BankQuery) -> list[Question]:
-    """Every matching question, oldest first (for export)."""
-    statement = filtered(query).order_by(Question.id)
-    return list(session.scalars(statement.options(selectinload(Question.category), selectinload(Question.tags))))
+EXPORT_BATCH = 1000
+
+
+def matching_drafts(session: Session, query: BankQuery) -> Iterator[QuestionDraft]:
+    """Every matching question as a draft, oldest first, read a batch at a time: an export of 20,000 questions
+    holds plain rows, never 20,000 ORM objects with their tags."""
+    paths = dict(session.execute(select(Category.id, Category.path)).tuples().all())
+    columns = (Question.id, Question.type, Question.stem, Question.options, Question.answer, Question.explanation,
+               Question.difficulty, Question.category_id, Question.source, Question.enabled)
+    statement = filtered(query).with_only_columns(*columns).order_by(Question.id)
+    rows = session.execute(statement.execution_options(yield_per=EXPORT_BATCH))
+    for batch in rows.partitions():
+        tags = _tags_of(session, [row.id for row in batch])
+        for row in batch:
+            yield QuestionDraft(
+                type=QuestionType(row.type), stem=row.stem, options=list(row.options or []), answer=row.answer,
+                explanation=row.explanation, difficulty=row.difficulty, category=paths.get(row.category_id, ""),
+                tags=tags.get(row.id, []), source=row.source, enabled=row.enabled)
+
+
+def _tags_of(session: Session, question_ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    statement = (select(question_tags.c.question_id, Tag.name).join(Tag, Tag.id == question_tags.c.tag_id)
+                 .where(question_tags.c.question_id.in_(question_ids)).order_by(Tag.name))
+    for question_id, name in session.execute(statement):
+        found.setdefault(question_id, []).append(name)
+    return found
 
 
 def query_from_args(args) -> BankQuery:  # type: ignore[no-untyped-def]

@@ -6,8 +6,6 @@ or when it is a surname read differently from its everyday reading (覃 qín, �
 
 from __future__ import annotations
 
-from pypinyin import Style, pinyin
-
 SURNAME_READINGS = {
     "覃": "qín", "单": "shàn", "解": "xiè", "仇": "qiú", "区": "ōu", "查": "zhā", "朴": "piáo", "盖": "gě",
     "曾": "zēng", "缪": "miào", "翟": "zhái", "尉": "yù", "黑": "hè", "繁": "pó", "员": "yùn", "乐": "yuè",
@@ -31,6 +29,10 @@ def _hint(index: int, char: str) -> str | None:
     if index == 0 and char in SURNAME_READINGS:
         return SURNAME_READINGS[char]
     if not is_common(char):
+        # Imported here: pypinyin's dictionaries hold ~55 MB, and most processes (the job worker, a meeting
+        # without rare names) never need them.
+        from pypinyin import Style, pinyin
+
         return pinyin(char, style=Style.TONE)[0][0]
     return None
 

@@ -132,3 +132,16 @@ def test_json_import_accepts_spreadsheet_spellings_and_reports_bad_fields(sessio
     assert report.rows[0].draft.answer is True
     assert report.problem_lines() == [(2, "选项", "应为文本列表"),
                                       (3, "答案", "题干中有1个空，答案有2个（各空的答案之间用 | 分隔）")]
+
+
+@pytest.mark.parametrize("extension", [".xlsx", ".csv", ".json"])
+def test_a_stored_bank_of_thousands_exports_and_reimports_unchanged(session, extension: str):
+    from bench.bankgen import generated_drafts
+
+    drafts = list(generated_drafts(3000))
+    bulk.create_questions(session, drafts)
+    session.commit()
+    exported = export_bytes(session, extension)
+    report = dry_run(session, exported, f"bank{extension}")
+    assert [row.draft for row in report.rows] == drafts
+    assert len(report.duplicate_rows) == 3000 and not report.importable_rows  # every one is already stored

@@ -81,3 +81,10 @@ def test_9370_questions_in_one_file_in_every_format():
     for writer, name in ((to_xlsx, "a.xlsx"), (to_csv, "a.csv"), (to_json, "a.json")):
         report = build_report(read_upload(writer(drafts), name))
         assert len(report.importable_rows) == 9370 and not report.bad_rows, name
+
+
+def test_export_then_import_is_lossless_at_20000_questions_in_every_format():
+    drafts = list(generated_drafts(20_000))
+    for writer, name in ((to_xlsx, "a.xlsx"), (to_csv, "a.csv"), (to_json, "a.json")):
+        report = build_report(read_upload(writer(drafts), name))
+        assert [row.draft for row in report.rows] == drafts, name
