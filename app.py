@@ -18,6 +18,7 @@ from core.accounts import guard  # noqa: E402
 from core.accounts import views as account_views  # noqa: E402
 from core.accounts.cli import user_cli  # noqa: E402
 from core.backup_cli import db_cli  # noqa: E402
+from core.backup_jobs import bp as backups_bp  # noqa: E402
 from core.config import load_config, read_or_create_secret_key  # noqa: E402
 from core.db import db, wait_for_turn  # noqa: E402
 from core.health import bp as health_bp  # noqa: E402
@@ -63,8 +64,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         init_realtime(app)
         on_queue_recovered(app, resync.resync_local)  # after a Redis outage, resync this worker's clients
     app.before_request(guard.load_current_user)
-    blueprints = (health_bp, account_views.bp, jobs_bp, bank_bp, roster_bp, meetings_bp, public_bp, reports_bp,
-                  quarters_bp)
+    blueprints = (health_bp, account_views.bp, jobs_bp, backups_bp, bank_bp, roster_bp, meetings_bp, public_bp,
+                  reports_bp, quarters_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.cli.add_command(user_cli)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import func, select, text
 
@@ -53,3 +55,25 @@ def test_a_damaged_backup_is_refused_and_the_data_stays(runner, session, tmp_pat
     result = runner.invoke(args=["db", "restore", str(broken), "--yes"])
     assert result.exit_code != 0 and ("已损坏" in result.output or "pg_restore 失败" in result.output)
     assert count(session) == 1
+
+
+def test_an_admin_backs_up_from_the_browser_as_a_job(app, client, session, tmp_path: Path):
+    from core.accounts.roles import Role
+    from tests.factories import job_download, login, make_question, make_user
+
+    make_question(session, stem="备份里的题目（　　）")
+    session.commit()
+    login(client, make_user(session, Role.EDITOR))
+    assert client.get("/admin/backup/").status_code == 403
+    login(client, make_user(session, Role.ADMIN))
+    assert "立即备份" in client.get("/admin/backup/").get_data(as_text=True)
+    copy = job_download(client, "/admin/backup/", "/admin/backup/")
+    assert copy.status_code == 200 and quote("书记问效备份-") in copy.headers["Content-Disposition"]
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        path = tmp_path / "copy.sqlite3"
+        path.write_bytes(copy.data)
+        with sqlite3.connect(path) as connection:
+            assert connection.execute("SELECT stem FROM questions").fetchall() == [("备份里的题目（　　）",)]
+        connection.close()
+    else:
+        assert copy.data.startswith(b"PGDMP")  # pg_dump's custom format
