@@ -80,6 +80,8 @@ def home():
 def main() -> None:
     """Start the server in the configured async mode and print where to reach it and how to log in."""
     from core.accounts.service import ensure_first_admin
+    from core.connlimits import VenueLimits
+    from core.realtime import own_origins
     from core.serve import log_to_file, serve
     from quiz.demo import create_demo
     from quiz.publish import resume_timers
@@ -103,8 +105,10 @@ def main() -> None:
     if app.config["LOG_FILE"]:
         log_to_file(app, app.config["LOG_FILE"])
     resume_timers(app)  # rounds left open by a crash close on time
+    limits = VenueLimits(app.config["HEADER_TIMEOUT_S"], app.config["IDLE_TIMEOUT_S"],
+                         app.config["MAX_CONNECTIONS_PER_ADDRESS"], app.config["TRUSTED_PROXIES"])
     serve(app, app, host, port, app.config["ASYNC_MODE"], app.config["MAX_CONNECTIONS"],
-          app.config["LISTEN_BACKLOG"])
+          app.config["LISTEN_BACKLOG"], limits, own_origins(app.config["PUBLIC_URL"]))
 
 
 if __name__ == "__main__":

@@ -52,6 +52,12 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict[str, Any]:
         # The venue server's limits (see core/serve.py): open connections and the listen backlog.
         "MAX_CONNECTIONS": int(environ.get("MAX_CONNECTIONS", "10000")),
         "LISTEN_BACKLOG": int(environ.get("LISTEN_BACKLOG", "2048")),
+        # Against half-sent requests and idle sockets (core/connlimits.py): seconds for a request's line and
+        # headers, seconds a keep-alive connection may wait for its next request, connections per address.
+        "HEADER_TIMEOUT_S": positive("HEADER_TIMEOUT_S", environ.get("HEADER_TIMEOUT_S", "10"), float),
+        "IDLE_TIMEOUT_S": positive("IDLE_TIMEOUT_S", environ.get("IDLE_TIMEOUT_S", "30"), float),
+        "MAX_CONNECTIONS_PER_ADDRESS": positive("MAX_CONNECTIONS_PER_ADDRESS",
+                                                environ.get("MAX_CONNECTIONS_PER_ADDRESS", "2000"), int),
         "LOG_FILE": environ.get("LOG_FILE", ""),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -69,6 +75,17 @@ def busy_timeout_ms(text: str) -> int:
         value = 0
     if value <= 0:
         raise ValueError(f"DB_BUSY_TIMEOUT_MS must be a positive number of milliseconds, not {text!r}")
+    return value
+
+
+def positive(name: str, text: str, kind: type) -> Any:
+    """A positive number of `kind` (int or float) for the setting `name`."""
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if not value > 0:
+        raise ValueError(f"{name} must be a positive number, not {text!r}")
     return value
 
 

@@ -65,7 +65,12 @@ def role_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., 
 
 
 def safe_next_url(target: str | None) -> str | None:
-    """Only same-site relative paths may be redirected to after login (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only same-site relative paths may be redirected to after login (no open redirects). Browsers drop tabs
+    and newlines from a URL (`/%09/evil.example`, a tab, is followed as `//evil.example`) and read a backslash as a
+    slash, so any control character or backslash refuses the target, as does a newline Werkzeug would not put
+    in a Location header."""
+    if not target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target) or "\\" in target:
+        return None
+    if not target.startswith("/") or target.startswith("//"):
         return None
     return target
