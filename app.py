@@ -26,7 +26,7 @@ from core.web import init_web  # noqa: E402
 from question_bank.bundle_sync import install_bundled  # noqa: E402
 from question_bank.cli import bank_cli  # noqa: E402
 from question_bank.views import bp as bank_bp  # noqa: E402
-from quiz import events, resync, review_models  # noqa: E402, F401  (Socket.IO handlers; review tables)
+from quiz import events, protocol, resync, review_models  # noqa: E402, F401  (Socket.IO handlers; review tables)
 from quiz.qr import qr_svg  # noqa: E402
 from quiz.quarter_cli import quarter_cli  # noqa: E402
 from quiz.views import meetings_bp, public_bp, roster_bp  # noqa: E402
@@ -58,7 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 session.close()
     csrf.init_app(app)
     init_web(app)
-    init_realtime(app)
+    init_realtime(app, closing_events=frozenset({protocol.BINDING_ENDED}))
     on_queue_recovered(app, resync.resync_local)  # after a Redis outage, resync this worker's clients
     app.before_request(guard.load_current_user)
     for blueprint in (health_bp, account_views.bp, bank_bp, roster_bp, meetings_bp, public_bp, reports_bp, quarters_bp):

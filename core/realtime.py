@@ -11,7 +11,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from core import wirejson
-from core.queue import QueueManager
+from core.queue import QueueManager, disconnect_room
 from core.web import with_security_headers
 
 socketio = SocketIO()
@@ -23,8 +23,10 @@ PING_TIMEOUT_S = 60
 MAX_MESSAGE_BYTES = 64 * 1024
 
 
-def init_realtime(app: Flask) -> None:
-    """Attach Socket.IO in the configured async mode, with Redis as the message queue when REDIS_URL is set."""
+def init_realtime(app: Flask, closing_events: frozenset[str] = frozenset()) -> None:
+    """Attach Socket.IO in the configured async mode, with Redis as the message queue when REDIS_URL is set.
+    An emit of one of `closing_events` to a room disconnects the room's members on every worker after it is
+    delivered (`end_room`)."""
     # eventlet warns at import that it is deprecated; it is still a supported mode here (docs/deploy.md).
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     manager = None
@@ -32,6 +34,7 @@ def init_realtime(app: Flask) -> None:
         # Our own manager instead of the one Flask-SocketIO would build from `message_queue`: it survives a
         # Redis outage (core/queue.py). Flask-SocketIO takes `client_manager` as given, channel included.
         manager = QueueManager(app.config["REDIS_URL"], app.config["SOCKETIO_CHANNEL"], app.logger)
+        manager.closing_events = closing_events
         app.extensions[QUEUE_KEY] = manager
     socketio.init_app(
         app,
@@ -70,6 +73,13 @@ def own_origins(public_url: str) -> Callable[[str | None, dict[str, Any]], bool]
         return origin == public or (bool(host) and origin in (f"http://{host}", f"https://{host}"))
 
     return allowed
+
+
+def end_room(event: str, data: Any, room: str) -> None:
+    """Tell a room's clients `event` (one of the app's `closing_events`), then disconnect them: here directly,
+    on the other workers when the message queue delivers the emit (core/queue.py)."""
+    socketio.emit(event, data, to=room)
+    disconnect_room(socketio.server.manager, "/", room)
 
 
 def message_queue(app: Flask) -> QueueManager | None:

@@ -16,9 +16,12 @@ from core.db import db
 
 
 def session_stamp(user: User) -> str:
-    """A value tied to the password hash: changing a password ends that user's other sessions."""
+    """A value tied to the password hash and the user's session epoch: a password change or a logout (each
+    raises the epoch) ends every session issued before it, copies of the cookie included. Checked on every
+    request and when a host's socket connects."""
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
+    material = f"{user.session_epoch or 0}:{user.password_hash}".encode()
+    return hmac.new(key, material, hashlib.sha256).hexdigest()[:32]
 
 
 def log_in(user: User) -> None:
@@ -29,8 +32,11 @@ def log_in(user: User) -> None:
     session.permanent = False
 
 
-def log_out() -> None:
-    """Forget the session."""
+def log_out(user: User | None) -> None:
+    """End the session here and every copy of it (the caller commits the raised epoch)."""
+    if user is not None:
+        user.session_epoch = (user.session_epoch or 0) + 1
+        db.session.flush()
     session.clear()
 
 
