@@ -208,8 +208,7 @@ def _host_handler(name: str):  # type: ignore[no-untyped-def]
     def handle(payload: Any = None, *_extra: Any) -> dict[str, Any]:
         identity = CONNECTIONS.get(request.sid)
         if identity is not None and identity.kind == "host" and not still_valid(identity):
-            db.session.rollback()
-            socketio.server.disconnect(request.sid, namespace=request.namespace)
+            db.session.rollback()  # logged out, password changed or unassigned since the console connected
             return {"ok": False, "error": "登录已失效，请重新登录"}
         return commands.run(name, identity, payload)
 
