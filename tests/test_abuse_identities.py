@@ -20,6 +20,7 @@ from quiz.models import Answer, Attendee
 from tests.factories import csrf_token, login, make_host, make_user
 from tests.live_server import LiveServer, claim, live_server, seat_codes, staff_session
 from tests.quiz.conftest import make_meeting
+from tests.quiz.test_workers import two_workers
 
 WAIT_S = 20
 
@@ -102,6 +103,17 @@ def test_released_and_moved_bindings_end_the_old_phones_socket(tmp_path, mode):
         assert connection.scalar(select(Attendee.device_token).where(Attendee.code == code)) == third["device"]
         assert connection.scalars(select(Answer.id)).all() == []
     engine.dispose()
+
+
+def test_a_release_on_one_worker_ends_the_phone_held_by_the_other(tmp_path):
+    with two_workers("gevent", "shuji_release") as workers, staff_session(workers.a) as http:
+        code = seat_codes(workers.a, http, workers.a.demo_meeting_id)[0]
+        phone, told, gone, _ = watched(workers.b, {"code": code, "device": claim(workers.a, code)})
+        attendee_id = phone.call(protocol.SYNC, timeout=10)["state"]["me"]["id"]
+        host = connect(workers.a, {"meeting_id": workers.a.demo_meeting_id}, http)
+        assert host_command(host, "release_device", attendee_id=attendee_id)["ok"]
+        assert told.wait(WAIT_S) and gone.wait(WAIT_S)  # through Redis, then disconnected by worker B itself
+        host.disconnect()
 
 
 def logout(server: LiveServer, http: requests.Session) -> None:
