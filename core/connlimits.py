@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 DEFAULT_HEADER_TIMEOUT_S = 10.0
 # Browsers reuse a keep-alive connection within moments; a long-poll reconnects at once after each answer.
 DEFAULT_IDLE_TIMEOUT_S = 30.0
-# A venue NAT may put hundreds of phones behind one address: generous, but well below MAX_CONNECTIONS.
+# A venue NAT may put hundreds of phones behind one address: generous, but below MAX_CONNECTIONS (the
+# setting's default is computed in core/config.py).
 DEFAULT_PER_ADDRESS = 2000
 
 _REFUSED_TEXT = "本地址连接过多，请稍后再试\n".encode()
