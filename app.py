@@ -28,7 +28,7 @@ from core.web import init_web  # noqa: E402
 from question_bank.bundle_sync import install_bundled  # noqa: E402
 from question_bank.cli import bank_cli  # noqa: E402
 from question_bank.views import bp as bank_bp  # noqa: E402
-from quiz import events, resync, review_models  # noqa: E402, F401  (Socket.IO handlers; review tables)
+from quiz import events, protocol, resync, review_models  # noqa: E402, F401  (Socket.IO handlers; review tables)
 from quiz.qr import qr_svg  # noqa: E402
 from quiz.quarter_cli import quarter_cli  # noqa: E402
 from quiz.views import meetings_bp, public_bp, roster_bp  # noqa: E402
@@ -61,7 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     init_web(app)
     if app.config.get("REALTIME", True):  # the job worker has no sockets (core/jobs/worker.py)
-        init_realtime(app)
+        init_realtime(app, closing_events=frozenset({protocol.BINDING_ENDED}))
         on_queue_recovered(app, resync.resync_local)  # after a Redis outage, resync this worker's clients
     app.before_request(guard.load_current_user)
     blueprints = (health_bp, account_views.bp, jobs_bp, backups_bp, bank_bp, roster_bp, meetings_bp, public_bp,
@@ -85,7 +85,9 @@ def home():
 def main() -> None:
     """Start the server in the configured async mode and print where to reach it and how to log in."""
     from core.accounts.service import ensure_first_admin
+    from core.connlimits import VenueLimits
     from core.jobs.worker import start_beside as start_worker_beside
+    from core.realtime import own_origins
     from core.serve import log_to_file, serve
     from quiz.demo import create_demo
     from quiz.publish import resume_timers
@@ -110,8 +112,10 @@ def main() -> None:
         log_to_file(app, app.config["LOG_FILE"])
     start_worker_beside(app)  # imports, exports and backups never run in this process (core/jobs)
     resume_timers(app)  # rounds left open by a crash close on time
+    limits = VenueLimits(app.config["HEADER_TIMEOUT_S"], app.config["IDLE_TIMEOUT_S"],
+                         app.config["MAX_CONNECTIONS_PER_ADDRESS"], app.config["TRUSTED_PROXIES"])
     serve(app, app, host, port, app.config["ASYNC_MODE"], app.config["MAX_CONNECTIONS"],
-          app.config["LISTEN_BACKLOG"])
+          app.config["LISTEN_BACKLOG"], limits, own_origins(app.config["PUBLIC_URL"]))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ DEFAULT_BUSY_TIMEOUT_MS = 5000
 # memory of eventlet, which is deprecated upstream (docs/deploy.md, "Async mode").
 DEFAULT_ASYNC_MODE = "gevent"
 SECRET_KEY_FILE = "secret_key"
+DEFAULT_PER_ADDRESS = 2000  # a venue NAT may put hundreds of phones behind one address
 
 
 def load_config(environ: dict[str, str], instance_path: str) -> dict[str, Any]:
@@ -61,6 +62,12 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict[str, Any]:
         # The venue server's limits (see core/serve.py): open connections and the listen backlog.
         "MAX_CONNECTIONS": int(environ.get("MAX_CONNECTIONS", "10000")),
         "LISTEN_BACKLOG": int(environ.get("LISTEN_BACKLOG", "2048")),
+        # Against half-sent requests and idle sockets (core/connlimits.py): seconds for a request's line and
+        # headers, seconds a keep-alive connection may wait for its next request, connections per address.
+        "HEADER_TIMEOUT_S": positive("HEADER_TIMEOUT_S", environ.get("HEADER_TIMEOUT_S", "10"), float),
+        "IDLE_TIMEOUT_S": positive("IDLE_TIMEOUT_S", environ.get("IDLE_TIMEOUT_S", "30"), float),
+        "MAX_CONNECTIONS_PER_ADDRESS": per_address_cap(environ.get("MAX_CONNECTIONS_PER_ADDRESS", ""),
+                                                       int(environ.get("MAX_CONNECTIONS", "10000"))),
         "LOG_FILE": environ.get("LOG_FILE", ""),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -89,6 +96,28 @@ def busy_timeout_ms(text: str) -> int:
         value = 0
     if value <= 0:
         raise ValueError(f"DB_BUSY_TIMEOUT_MS must be a positive number of milliseconds, not {text!r}")
+    return value
+
+
+def positive(name: str, text: str, kind: type) -> Any:
+    """A positive number of `kind` (int or float) for the setting `name`."""
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if not value > 0:
+        raise ValueError(f"{name} must be a positive number, not {text!r}")
+    return value
+
+
+def per_address_cap(text: str, max_connections: int) -> int:
+    """Connections one client address may hold: as set (below MAX_CONNECTIONS, so one address cannot take
+    them all), else 2,000 or half of MAX_CONNECTIONS, whichever is smaller."""
+    if not text.strip():
+        return max(1, min(DEFAULT_PER_ADDRESS, max_connections // 2))
+    value = positive("MAX_CONNECTIONS_PER_ADDRESS", text, int)
+    if value >= max_connections:
+        raise ValueError(f"MAX_CONNECTIONS_PER_ADDRESS ({value}) must be below MAX_CONNECTIONS ({max_connections})")
     return value
 
 

@@ -6,8 +6,9 @@ manager: fails fast (short timeouts, no retry storm), pauses publishing for a mo
 status for /healthz, reconnects its listener within seconds and, once resubscribed after an outage, runs a
 recovery hook that resends the committed state to this worker's own clients.
 
-It overrides `_publish` and `_redis_listen_with_retries`, internals of python-socketio's RedisManager: the
-package is pinned (pyproject.toml) because of that; check both against a new version before upgrading.
+It overrides `_publish`, `_redis_listen_with_retries` and `_handle_emit`, internals of python-socketio's
+RedisManager: the package is pinned (pyproject.toml) because of that; check them against a new version before
+upgrading.
 """
 
 from __future__ import annotations
@@ -43,11 +44,19 @@ class QueueManager(RedisManager):
     def __init__(self, url: str, channel: str, logger: logging.Logger) -> None:
         super().__init__(url, channel=channel, logger=logger, redis_options=_options(CONNECT_TIMEOUT_S))
         self.recovery_hooks: list[Callable[[], None]] = []
+        self.closing_events: frozenset[str] = frozenset()  # set by init_realtime (core/realtime.py)
         self.down_since: float | None = None  # wall-clock start of the current outage
         self.listener_lost = False  # the subscription broke and has not been re-established yet
         self.pause_until = 0.0  # monotonic: publishing resumes then
         self.dropped = 0  # messages not published in the current outage
         self._probe_client: redis.Redis | None = None
+
+    def _handle_emit(self, message: dict[str, Any]) -> None:
+        # An emit whose event ends a session (a phone's released binding): once delivered, this worker also
+        # disconnects its own members of the room, so the old phone is off whichever worker holds it.
+        super()._handle_emit(message)
+        if message.get("event") in self.closing_events and message.get("room"):
+            disconnect_room(self, message.get("namespace") or "/", message["room"])
 
     def status(self) -> dict[str, Any]:
         """Whether the queue works for this worker: `degraded`, and for how long (`down_s`, else None)."""
@@ -166,3 +175,9 @@ class QueueManager(RedisManager):
         self._get_logger().warning("message queue back%s (%s); %d messages were not published meanwhile",
                                    lasted, how, self.dropped)
         self.dropped = 0
+
+
+def disconnect_room(manager: Any, namespace: str, room: str) -> None:
+    """Disconnect this worker's members of `room` (each worker runs this for its own clients)."""
+    for sid, _eio_sid in list(manager.get_participants(namespace, room)):
+        manager.server.disconnect(sid, namespace=namespace, ignore_queue=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
 from core.db import BUSY_MESSAGE, DatabaseBusy, db
 
+SOCKETIO_PATH = "/socket.io"
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self' ws: wss:; frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
@@ -38,6 +40,27 @@ def _headers(response: Response) -> Response:
     elif request.path.startswith("/static/") and request.args.get("v"):
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
+
+
+def with_security_headers(wsgi_app: Any) -> Any:
+    """WSGI middleware: Socket.IO's own responses (polling, handshake refusals), which Flask never sees, carry
+    the same Content-Security-Policy and nosniff as the pages."""
+
+    def middleware(environ: dict[str, Any], start_response: Any) -> Any:
+        if not environ.get("PATH_INFO", "").startswith(SOCKETIO_PATH):
+            return wsgi_app(environ, start_response)
+
+        def start(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            names = {name.lower() for name, _ in headers}
+            if "content-security-policy" not in names:
+                headers.append(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+            if "x-content-type-options" not in names:
+                headers.append(("X-Content-Type-Options", "nosniff"))
+            return start_response(status, headers, *exc_info)
+
+        return wsgi_app(environ, start)
+
+    return middleware
 
 
 def asset_url(app: Flask, path: str) -> str:

@@ -6,6 +6,7 @@ request the host approves; the host can also release a binding so the next scan 
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,12 +33,20 @@ class AttendanceError(ValueError):
 
 
 def new_device_token() -> str:
-    """A token naming one phone's claim to a personal code."""
+    """A token naming one phone's claim to a personal code. Only the server makes them: a token a client
+    presents is used only when it matches the one bound (or pending) already."""
     return secrets.token_urlsafe(18)
 
 
+def confirmation_code(device_token: str) -> str:
+    """Four digits derived from a pending device's token, shown on that phone and beside the request on the
+    console: the host approves the phone whose screen shows the same digits."""
+    return f"{int.from_bytes(hashlib.sha256(device_token.encode()).digest()[:4], 'big') % 10_000:04d}"
+
+
 def check_in(session: Session, attendee: Attendee, device_token: str) -> Binding:
-    """Bind the code to this device if it is free (and mark the attendee present), or file a request."""
+    """Bind the code to this device (a fresh server-made token) if it is free (and mark the attendee present),
+    or file a request in its name."""
     if attendee.device_token in (None, device_token):
         attendee.device_token = device_token
         if attendee.status != "present":
@@ -51,21 +60,26 @@ def check_in(session: Session, attendee: Attendee, device_token: str) -> Binding
     return Binding.PENDING
 
 
-def approve_device(session: Session, attendee: Attendee) -> None:
-    """Move the binding to the device that asked for it."""
+def approve_device(session: Session, attendee: Attendee, confirm: str) -> Attendee:
+    """Move the binding to the device that asked for it, if it is the one whose confirmation code the host
+    read (another device may have asked since the console showed the request)."""
     if not attendee.pending_device_token:
         raise AttendanceError("没有待批准的设备")
+    if confirm.strip() != confirmation_code(attendee.pending_device_token):
+        raise AttendanceError("确认码不符：请求更换的设备已变化，请与参会人员核对手机上显示的确认码")
     attendee.device_token, attendee.pending_device_token, attendee.pending_since = (
         attendee.pending_device_token, None, None)
     session.flush()
+    return attendee
 
 
-def release_device(session: Session, attendee: Attendee) -> None:
+def release_device(session: Session, attendee: Attendee) -> Attendee:
     """Free the code: the next device that opens it is bound (a dead phone, WeChat vs. the browser)."""
     attendee.device_token = None
     attendee.pending_device_token = None
     attendee.pending_since = None
     session.flush()
+    return attendee
 
 
 def set_status(session: Session, attendee: Attendee, status: str, deputy: Attendee | None = None) -> None:

@@ -10,10 +10,10 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from core.db import BUSY_MESSAGE, DatabaseBusy, db
-from core.realtime import socketio
+from core.realtime import end_room, socketio
 from question_bank.draw import DrawFilters, NotEnoughQuestions
 from question_bank.kinds import QuestionType
-from quiz import attendance, calling, live, meetings, reviewing
+from quiz import attendance, calling, live, meetings, protocol, reviewing
 from quiz.engine import IllegalMove
 from quiz.models import Attendee, Meeting, Round
 from quiz.publish import CountTicker, publish, schedule_close, send_results
@@ -31,7 +31,7 @@ LABELS = {"seconds": "延时秒数", "segment_id": "议程环节", "question_id"
           "deputy_id": "代会人员", "min_difficulty": "最低难度", "max_difficulty": "最高难度", "reason": "原因",
           "keyword": "关键词", "category": "分类", "text": "内容", "item_id": "述职单位", "kind": "类别",
           "part": "述职环节", "action": "操作", "kept": "兑现情况", "note": "备注", "commitment_id": "承诺事项",
-          "status": "出席状态"}
+          "status": "出席状态", "confirm": "确认码"}
 
 
 def _int(payload: dict, key: str, low: int = 0, high: int = 2**31) -> int:
@@ -152,10 +152,13 @@ COMMANDS: dict[str, Service] = {
                                                                              _text(p, "kept"), a),
     "paper_tally": lambda s, m, p, a: reviewing.add_paper_tally(s, m, _int(p, "item_id", 1), _counts(p), a,
                                                                 _text(p, "note")),
-    "approve_device": lambda s, m, p, a: attendance.approve_device(s, _attendee(s, m, p)),
+    "approve_device": lambda s, m, p, a: attendance.approve_device(s, _attendee(s, m, p), _text(p, "confirm", True)),
     "release_device": lambda s, m, p, a: attendance.release_device(s, _attendee(s, m, p)),
 }
 TIMED = {"show_question", "resume_question", "extend_question"}
+# Commands that end a phone's binding: its old socket is told, then disconnected (on every worker).
+UNBINDING = {"approve_device", "release_device"}
+BINDING_ENDED_MESSAGE = "本设备的绑定已解除，请重新扫描座位卡"
 # Commands that change an attendee's row: only their broadcasts carry the console's attendee rows.
 ROSTER = {"set_attendance", "approve_device", "release_device", "exclude_person", "include_person"}
 DOMAIN_ERRORS = (IllegalMove, BadPayload, NotEnoughQuestions, calling.NobodyToCall, attendance.AttendanceError,
@@ -193,6 +196,8 @@ def _after(name: str, meeting: Meeting, result: Any) -> None:
         schedule_close(app, result.id, result.deadline_at)
     if name == "reveal_answer" and isinstance(result, Round):
         socketio.start_background_task(send_results, app, result.id)
+    if name in UNBINDING and isinstance(result, Attendee):
+        end_room(protocol.BINDING_ENDED, {"message": BINDING_ENDED_MESSAGE}, protocol.attendee(result.id))
 
 
 def _revision(session: Session, meeting_id: int) -> int | None:

@@ -17,6 +17,7 @@ from flask_socketio import join_room
 
 from core import throttle
 from core.accounts import guard
+from core.accounts.models import User
 from core.accounts.roles import Role, allows
 from core.db import BUSY_MESSAGE, DatabaseBusy, db, utcnow
 from core.realtime import socketio
@@ -29,6 +30,7 @@ from quiz.review_models import ReviewItem
 from quiz.writer import Submission
 
 MAX_CLIENT_ID = 40
+RELEASED_MESSAGE = commands.BINDING_ENDED_MESSAGE
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class Identity:
     meeting_id: int
     attendee_id: int | None = None
     actor: str = ""
+    device: str = ""  # a phone's bound device token: a released or moved binding ends the connection
+    user_id: int | None = None  # a host's account and session stamp, checked again before each command
+    stamp: str = ""
 
 
 CONNECTIONS: dict[str, Identity] = {}
@@ -55,10 +60,11 @@ def identify(auth: Any) -> Identity | None:
         meeting = session.query(Meeting).filter_by(screen_token=auth["screen"]).one_or_none()
         return Identity("screen", meeting.id) if meeting else None
     if isinstance(auth.get("meeting_id"), int):
-        guard.load_current_user()
+        guard.load_current_user()  # the session stamp is checked here: a logged-out cookie is refused
         user = g.get("user")
-        if user is not None and allows(user.role, Role.HOST) and session.get(Meeting, auth["meeting_id"]):
-            return Identity("host", auth["meeting_id"], actor=user.username)
+        meeting = session.get(Meeting, auth["meeting_id"])
+        if user is not None and allows(user.role, Role.HOST) and meeting and meetings.may_host(session, user, meeting):
+            return Identity("host", meeting.id, actor=user.username, user_id=user.id, stamp=guard.session_stamp(user))
     return None
 
 
@@ -70,7 +76,7 @@ def _phone(code: str, device: str) -> Identity | None:
         raise RefusedConnection(throttle.LOCKED_MESSAGE)
     attendee = meetings.attendee_by_code(db.session, code)
     if attendee and attendee.device_token and attendee.device_token == device:
-        return Identity("phone", attendee.meeting_id, attendee.id, f"attendee:{attendee.id}")
+        return Identity("phone", attendee.meeting_id, attendee.id, f"attendee:{attendee.id}", device=device)
     limiter.failed(throttle.DEVICE, time.monotonic(), address)
     return None
 
@@ -123,9 +129,25 @@ def state_for(identity: Identity) -> dict[str, Any]:
 def on_sync(*_args: Any) -> dict[str, Any]:
     """The whole current state (on connect, on reconnect, when a page becomes visible)."""
     identity = CONNECTIONS.get(request.sid)
-    if identity is None:
+    if identity is None or not still_valid(identity):
         return {"ok": False, "error": "未识别的连接，请刷新页面"}
     return {"ok": True, "state": state_for(identity), "server_now_ms": snapshots.epoch_ms(utcnow())}
+
+
+def still_valid(identity: Identity) -> bool:
+    """Whether the identity settled at connect still holds: a phone's binding is still its device's (releasing
+    or moving it also disconnects the phone: quiz/devices.py; this covers a message that crossed that), a
+    host's session was not ended by a logout or password change and the meeting is still theirs."""
+    session = db.session
+    if identity.kind == "phone":
+        attendee = session.get(Attendee, identity.attendee_id)
+        return attendee is not None and attendee.device_token == identity.device
+    if identity.kind == "host":
+        user = session.get(User, identity.user_id)
+        meeting = session.get(Meeting, identity.meeting_id)
+        return (user is not None and meeting is not None and guard.session_stamp(user) == identity.stamp
+                and meetings.may_host(session, user, meeting))
+    return True
 
 
 @socketio.on(protocol.CLOCK)
@@ -165,6 +187,8 @@ def on_submit_rating(payload: Any = None, *_extra: Any) -> dict[str, Any]:
     session = db.session
     item = session.get(ReviewItem, payload["item_id"])
     rater = session.get(Attendee, identity.attendee_id)
+    if rater is None or rater.device_token != identity.device:
+        return {"ok": False, "error": RELEASED_MESSAGE}
     try:
         if item is None or item.meeting_id != identity.meeting_id:
             raise IllegalMove("述职单位不存在")
@@ -183,6 +207,9 @@ def on_submit_rating(payload: Any = None, *_extra: Any) -> dict[str, Any]:
 def _host_handler(name: str):  # type: ignore[no-untyped-def]
     def handle(payload: Any = None, *_extra: Any) -> dict[str, Any]:
         identity = CONNECTIONS.get(request.sid)
+        if identity is not None and identity.kind == "host" and not still_valid(identity):
+            db.session.rollback()  # logged out, password changed or unassigned since the console connected
+            return {"ok": False, "error": "登录已失效，请重新登录"}
         return commands.run(name, identity, payload)
 
     handle.__name__ = f"on_{name}"

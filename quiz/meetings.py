@@ -14,8 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.accounts.models import User
+from core.accounts.roles import Role
 from quiz import roster
-from quiz.models import Attendee, Meeting, MeetingEvent, Person, Segment, Unit
+from quiz.models import Attendee, Meeting, MeetingEvent, Person, Segment, Unit, meeting_hosts
 from quiz.scoring import DEFAULT_SCORING
 
 SEGMENT_KINDS = {"call": "点名答题", "all": "全员答题", "review": "述职评议", "pledge": "表态发言",
@@ -42,6 +44,7 @@ class MeetingPlan:
     rehearsal: bool = False
     allow_anonymous: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
+    host_ids: list[int] = field(default_factory=list)  # host accounts assigned to run it (admins run all)
 
 
 def quarter_of(day: date) -> str:
@@ -82,8 +85,9 @@ def unique_code(session: Session, column, length: int, alphabet: str) -> str:  #
             return code
 
 
-def create_meeting(session: Session, plan: MeetingPlan) -> Meeting:
-    """A new meeting with its agenda, and every active person of the participating units as an attendee."""
+def create_meeting(session: Session, plan: MeetingPlan, creator: User | None = None) -> Meeting:
+    """A new meeting with its agenda, and every active person of the participating units as an attendee; its
+    hosts are the plan's and the creator (unless an admin, who runs every meeting anyway)."""
     _check(plan)
     meeting = Meeting(
         title=plan.title.strip(), quarter=plan.quarter, held_on=plan.held_on, rehearsal=plan.rehearsal,
@@ -96,11 +100,31 @@ def create_meeting(session: Session, plan: MeetingPlan) -> Meeting:
     if "pledge" not in agenda and _bottom_units_last_quarter(session, plan.quarter) & set(plan.unit_ids):
         agenda.insert(0, "pledge")  # last quarter's bottom units stand up first and state how they will improve
     meeting.segments = [Segment(position=i, kind=kind, title=SEGMENT_KINDS[kind]) for i, kind in enumerate(agenda)]
+    host_ids = [*plan.host_ids, *([creator.id] if creator is not None and creator.role != Role.ADMIN else [])]
+    meeting.hosts = host_accounts(session, host_ids)
     session.add(meeting)
     session.flush()
     for person in roster.people_of(session, plan.unit_ids):
         add_attendee(session, meeting, person)
     return meeting
+
+
+def host_accounts(session: Session, user_ids: list[int] | None = None) -> list[User]:
+    """Active host accounts (all of them, or those of `user_ids`): the ones a meeting can be assigned to."""
+    query = select(User).where(User.role == Role.HOST.value, User.active.is_(True)).order_by(User.username)
+    if user_ids is not None:
+        query = query.where(User.id.in_(user_ids))
+    return list(session.scalars(query))
+
+
+def may_host(session: Session, user: User | None, meeting: Meeting) -> bool:
+    """Whether `user` may run `meeting`: an admin always, a host when assigned to it, nobody else."""
+    if user is None or not user.active:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.HOST and session.scalar(select(meeting_hosts.c.user_id).where(
+        meeting_hosts.c.meeting_id == meeting.id, meeting_hosts.c.user_id == user.id)) is not None
 
 
 def _bottom_units_last_quarter(session: Session, quarter: str) -> set[int]:
@@ -128,6 +152,7 @@ def update_meeting(session: Session, meeting: Meeting, plan: MeetingPlan) -> Non
     meeting.title, meeting.quarter, meeting.held_on = plan.title.strip(), plan.quarter, plan.held_on
     meeting.rehearsal, meeting.allow_anonymous = plan.rehearsal, plan.allow_anonymous
     meeting.settings = {**meeting.settings, **plan.settings}
+    meeting.hosts = host_accounts(session, plan.host_ids)
     known_units = {u.id for u in meeting.units}
     meeting.units = list(session.scalars(select(Unit).where(Unit.id.in_(plan.unit_ids))))
     known_people = {a.person_id for a in meeting.attendees}
@@ -137,25 +162,33 @@ def update_meeting(session: Session, meeting: Meeting, plan: MeetingPlan) -> Non
     session.flush()
 
 
-def copy_meeting(session: Session, source: Meeting, held_on: date) -> Meeting:
-    """Next quarter's meeting from this one: same units, agenda and settings; today's roster."""
+def copy_meeting(session: Session, source: Meeting, held_on: date, creator: User | None = None) -> Meeting:
+    """Next quarter's meeting from this one: same units, agenda, settings and hosts; today's roster."""
     plan = MeetingPlan(
         title=source.title.replace(source.quarter, next_quarter(source.quarter)),
         quarter=next_quarter(source.quarter), held_on=held_on, unit_ids=[u.id for u in source.units],
         agenda=[s.kind for s in source.segments], rehearsal=False, allow_anonymous=source.allow_anonymous,
-        settings=dict(source.settings),
+        settings=dict(source.settings), host_ids=[user.id for user in source.hosts],
     )
-    return create_meeting(session, plan)
+    return create_meeting(session, plan, creator)
 
 
-def latest_meeting(session: Session) -> Meeting | None:
-    """The most recent meeting (the one "copy last quarter's" starts from)."""
-    return session.scalar(select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc()).limit(1))
+def latest_meeting(session: Session, user: User | None = None) -> Meeting | None:
+    """The most recent meeting `user` may run (the one "copy last quarter's" starts from)."""
+    return session.scalar(_visible(select(Meeting), user).order_by(Meeting.held_on.desc(), Meeting.id.desc())
+                          .limit(1))
 
 
-def meetings(session: Session) -> list[Meeting]:
-    """All meetings, newest first."""
-    return list(session.scalars(select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc())))
+def meetings(session: Session, user: User | None = None) -> list[Meeting]:
+    """The meetings `user` may run (all of them for an admin or without a user), newest first."""
+    return list(session.scalars(_visible(select(Meeting), user).order_by(Meeting.held_on.desc(),
+                                                                         Meeting.id.desc())))
+
+
+def _visible(query, user: User | None):  # type: ignore[no-untyped-def]
+    if user is None or user.role == Role.ADMIN:
+        return query
+    return query.where(Meeting.id.in_(select(meeting_hosts.c.meeting_id).where(meeting_hosts.c.user_id == user.id)))
 
 
 def by_join_code(session: Session, code: str) -> Meeting | None:

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.accounts.models import User
 from core.db import Base, UTCDateTime, utcnow
 
 
@@ -62,6 +63,14 @@ meeting_units = Table(
     Column("unit_id", ForeignKey("units.id"), primary_key=True),
 )
 
+# The host accounts that may run a meeting (admins run every meeting without a row here).
+meeting_hosts = Table(
+    "meeting_hosts",
+    Base.metadata,
+    Column("meeting_id", ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
 
 class Meeting(Base):
     """One 书记问效 meeting. `revision` grows with every state change; host commands name the revision they
@@ -87,6 +96,7 @@ class Meeting(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     units: Mapped[list[Unit]] = relationship(secondary=meeting_units, order_by=Unit.position)
+    hosts: Mapped[list[User]] = relationship(secondary=meeting_hosts, order_by=User.username)
     segments: Mapped[list[Segment]] = relationship(
         back_populates="meeting", order_by="Segment.position", cascade="all, delete-orphan")
     attendees: Mapped[list[Attendee]] = relationship(

@@ -9,6 +9,7 @@ from __future__ import annotations
 STATE = "state"  # the audience's whole current state (phones, projector, console each get their own view)
 ANSWER_COUNT = "answer_count"  # aggregated, a few times a second at most, projector and console only
 RESULT = "result"  # one phone's own result after the reveal
+BINDING_ENDED = "binding_ended"  # to a phone whose binding was released or moved; the server then disconnects it
 
 # client → server (every one answers through its ack)
 SYNC = "sync"

@@ -155,6 +155,8 @@ def _attendee_row(attendee: Attendee) -> dict[str, Any]:
             "position": attendee.position, "secretary": attendee.is_secretary, "status": attendee.status,
             "status_label": attendance.STATUS_LABELS[attendee.status], "anonymous": attendee.anonymous,
             "bound": attendee.device_token is not None, "pending": attendee.pending_device_token is not None,
+            "pending_code": attendance.confirmation_code(attendee.pending_device_token)
+            if attendee.pending_device_token else None,
             "excluded": attendee.excluded_from_draw, "deputy_id": attendee.deputy_id}
 
 

@@ -38,6 +38,14 @@ def make_user(session: Session, role: Role = Role.EDITOR, username: str | None =
     return user
 
 
+def make_host(session: Session, meeting, username: str | None = None):  # type: ignore[no-untyped-def]
+    """A host account assigned to run `meeting` (other host accounts are refused its console and sockets)."""
+    user = make_user(session, Role.HOST, username)
+    meeting.hosts.append(user)
+    session.commit()
+    return user
+
+
 def csrf_token(client, path: str = "/login") -> str:  # type: ignore[no-untyped-def]
     """The CSRF token embedded in a page's form."""
     page = client.get(path).get_data(as_text=True)

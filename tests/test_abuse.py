@@ -32,7 +32,7 @@ from quiz import attendance, live, protocol, reviewing
 from quiz.models import Answer, Meeting, MeetingEvent, Person, Round, Unit
 from quiz.publish import COUNT_INTERVAL_S
 from quiz.review_models import Commitment, Quarter, QuarterResult, ReviewItem
-from tests.factories import csrf_token, follow_job, job_download, login, make_question, make_user
+from tests.factories import csrf_token, follow_job, job_download, login, make_host, make_question, make_user
 from tests.live_server import claim, live_server, seat_codes, staff_session
 from tests.quiz.conftest import make_meeting
 from tests.quiz.test_reports import WEIGHTS, build_meeting, full
@@ -114,7 +114,7 @@ def phone(app: Flask, meeting, number: int = 0, device: str | None = None):  # t
 
 
 def host(app: Flask, client, session, meeting):  # type: ignore[no-untyped-def]
-    login(client, make_user(session, Role.HOST))
+    login(client, make_host(session, meeting))
     connection = socketio.test_client(app, auth={"meeting_id": meeting.id}, flask_test_client=client)
     assert connection.is_connected()
     return connection

@@ -16,9 +16,12 @@ from core.db import db
 
 
 def session_stamp(user: User) -> str:
-    """A value tied to the password hash: changing a password ends that user's other sessions."""
+    """A value tied to the password hash and the user's session epoch: a password change or a logout (each
+    raises the epoch) ends every session issued before it, copies of the cookie included. Checked on every
+    request and when a host's socket connects."""
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
+    material = f"{user.session_epoch or 0}:{user.password_hash}".encode()
+    return hmac.new(key, material, hashlib.sha256).hexdigest()[:32]
 
 
 def log_in(user: User) -> None:
@@ -29,8 +32,11 @@ def log_in(user: User) -> None:
     session.permanent = False
 
 
-def log_out() -> None:
-    """Forget the session."""
+def log_out(user: User | None) -> None:
+    """End the session here and every copy of it (the caller commits the raised epoch)."""
+    if user is not None:
+        user.session_epoch = (user.session_epoch or 0) + 1
+        db.session.flush()
     session.clear()
 
 
@@ -65,7 +71,12 @@ def role_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., 
 
 
 def safe_next_url(target: str | None) -> str | None:
-    """Only same-site relative paths may be redirected to after login (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only same-site relative paths may be redirected to after login (no open redirects). Browsers drop tabs
+    and newlines from a URL (`/%09/evil.example`, a tab, is followed as `//evil.example`) and read a backslash as a
+    slash, so any control character or backslash refuses the target, as does a newline Werkzeug would not put
+    in a Location header."""
+    if not target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target) or "\\" in target:
+        return None
+    if not target.startswith("/") or target.startswith("//"):
         return None
     return target

@@ -65,10 +65,11 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    """Replace a user's password (sessions of the old password stop working)."""
+    """Replace a user's password: every session of the user ends (the epoch in their stamp moves on)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"密码至少需要{MIN_PASSWORD_LENGTH}位")
     user.password_hash = hash_password(password)
+    user.session_epoch = (user.session_epoch or 0) + 1
     session.flush()
 
 

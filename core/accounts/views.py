@@ -40,8 +40,9 @@ def _address() -> str:
 
 @bp.post("/logout")
 def logout():
-    """End the session."""
-    log_out()
+    """End the session: this browser's and every copy of its cookie."""
+    log_out(g.get("user"))
+    db.session.commit()
     return redirect(url_for("accounts.login"))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from core.accounts.guard import role_required
 from core.accounts.roles import Role
@@ -28,11 +28,19 @@ def meeting_or_404(meeting_id: int) -> Meeting:
     return meeting
 
 
+def hosted_meeting(meeting_id: int) -> Meeting:
+    """The meeting if the logged-in user may run it (an admin, or an assigned host); else 404 or 403."""
+    meeting = meeting_or_404(meeting_id)
+    if not meetings.may_host(db.session, g.user, meeting):
+        abort(403)
+    return meeting
+
+
 @meetings_bp.get("/")
 @role_required(Role.HOST)
 def index():
-    """All meetings, newest first."""
-    return render_template("meetings/list.html", meetings=meetings.meetings(db.session))
+    """The meetings this user may run (all of them for an admin), newest first."""
+    return render_template("meetings/list.html", meetings=meetings.meetings(db.session, g.user))
 
 
 def _plan_from_form(form) -> MeetingPlan:  # type: ignore[no-untyped-def]
@@ -53,11 +61,14 @@ def _plan_from_form(form) -> MeetingPlan:  # type: ignore[no-untyped-def]
         raise MeetingError(str(error)) from error
     settings = {"scoring": scoring, "time_limit_s": _number(form.get("time_limit_s"), 60, 5, 1800),
                 "recent_meetings": _number(form.get("recent_meetings"), 2, 0, 20), "review": review_settings}
+    host_ids = [int(u) for u in form.getlist("host_ids") if u.isdigit()]
+    if g.user.role != Role.ADMIN and g.user.id not in host_ids:
+        host_ids.append(g.user.id)  # a host editing a meeting cannot lock themselves out of it
     return MeetingPlan(title=form.get("title", ""), quarter=form.get("quarter", "").strip().upper(), held_on=held_on,
                        unit_ids=[int(u) for u in form.getlist("unit_ids") if u.isdigit()],
                        agenda=[k for k in SEGMENT_KINDS if form.get(f"agenda_{k}") == "1"],
                        rehearsal=form.get("rehearsal") == "1", allow_anonymous=form.get("allow_anonymous") == "1",
-                       settings=settings)
+                       settings=settings, host_ids=host_ids)
 
 
 def _number(value: str | None, default: int, low: int, high: int) -> int:
@@ -70,6 +81,7 @@ def _number(value: str | None, default: int, low: int, high: int) -> int:
 def _form(meeting: Meeting | None, error: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     today = date.today()
     return render_template("meetings/form.html", meeting=meeting, error=error, units=roster.units(db.session),
+                           hosts=meetings.host_accounts(db.session),
                            segment_kinds=SEGMENT_KINDS, default_quarter=meetings.quarter_of(today), today=today,
                            format_weighted=lambda criteria: review.format_weighted(
                                [(c["name"], c["weight"]) for c in criteria]),
@@ -83,7 +95,7 @@ def create():
     if request.method == "GET":
         return _form(None)
     try:
-        meeting = meetings.create_meeting(db.session, _plan_from_form(request.form))
+        meeting = meetings.create_meeting(db.session, _plan_from_form(request.form), g.user)
     except MeetingError as error:
         db.session.rollback()
         return _form(None, str(error), 422)
@@ -96,7 +108,7 @@ def create():
 @role_required(Role.HOST)
 def edit(meeting_id: int):
     """Change a meeting's details (attendees of newly added units join its list)."""
-    meeting = meeting_or_404(meeting_id)
+    meeting = hosted_meeting(meeting_id)
     if request.method == "GET":
         return _form(meeting)
     try:
@@ -113,11 +125,11 @@ def edit(meeting_id: int):
 @role_required(Role.HOST)
 def copy_latest():
     """Next quarter's meeting from the latest one: same units, agenda and settings."""
-    source = meetings.latest_meeting(db.session)
+    source = meetings.latest_meeting(db.session, g.user)
     if source is None:
         flash("还没有可复制的会议", "error")
         return redirect(url_for("meetings.index"))
-    meeting = meetings.copy_meeting(db.session, source, date.today())
+    meeting = meetings.copy_meeting(db.session, source, date.today(), g.user)
     db.session.commit()
     flash(f"已按“{source.title}”创建“{meeting.title}”，请核对日期与参会单位", "ok")
     return redirect(url_for("meetings.edit", meeting_id=meeting.id))
@@ -126,8 +138,9 @@ def copy_latest():
 @meetings_bp.get("/<int:meeting_id>/console")
 @role_required(Role.HOST)
 def console(meeting_id: int):
-    """The host console: agenda, attendance, the draw, questions and scoring, all live."""
-    meeting = meeting_or_404(meeting_id)
+    """The host console: agenda, attendance, the draw, questions and scoring, all live (with the projector's
+    secret link): for the meeting's hosts and admins only."""
+    meeting = hosted_meeting(meeting_id)
     return render_template(
         "live/console.html", meeting=meeting, url_warning=public_url_problem(current_app.config["PUBLIC_URL"]),
         join_url=join_url(current_app, meeting), pool_kinds=POOL_KINDS, type_labels=TYPE_LABELS,
@@ -138,14 +151,15 @@ def console(meeting_id: int):
 @role_required(Role.HOST)
 def prompt(meeting_id: int):
     """The presiding prompt: the name to call, the question and its key points, large."""
-    return render_template("live/prompt.html", meeting=meeting_or_404(meeting_id))
+    return render_template("live/prompt.html", meeting=hosted_meeting(meeting_id))
 
 
 @meetings_bp.get("/<int:meeting_id>/cards")
 @role_required(Role.HOST)
 def cards(meeting_id: int):
-    """A4 sheets of seat cards with cut marks; each card's QR code carries the personal code."""
-    meeting = meeting_or_404(meeting_id)
+    """A4 sheets of seat cards with cut marks; each card's QR code carries the personal code. Only for the
+    meeting's hosts and admins: the codes are the attendees' identities."""
+    meeting = hosted_meeting(meeting_id)
     base = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
     attendees = [a for a in meeting.attendees if not a.anonymous]
     return render_template("meetings/cards.html", meeting=meeting, attendees=attendees, base=base,

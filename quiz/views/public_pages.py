@@ -106,13 +106,17 @@ def phone(code: str):
             return redirect(url_for("public.phone", code=attendee.code, d=token))
         response = make_response(render_template("live/phone.html", attendee=attendee, meeting=meeting, device=token))
         return _with_device_cookie(response, attendee.code, token)
-    token = token or attendance.new_device_token()
-    outcome = attendance.check_in(db.session, attendee, token)
-    db.session.commit()
-    ticker().touched_attendance(meeting.id)
-    if outcome is Binding.BOUND:
-        return _with_device_cookie(redirect(url_for("public.phone", code=attendee.code, d=token)), attendee.code, token)
-    response = make_response(render_template("live/pending.html", attendee=attendee, meeting=meeting), 409)
+    if not (token and token == attendee.pending_device_token):
+        # Tokens are the server's own: one a client chose (or kept from a released binding) is never bound.
+        token = attendance.new_device_token()
+        outcome = attendance.check_in(db.session, attendee, token)
+        db.session.commit()
+        ticker().touched_attendance(meeting.id)
+        if outcome is Binding.BOUND:
+            response = redirect(url_for("public.phone", code=attendee.code, d=token))
+            return _with_device_cookie(response, attendee.code, token)
+    response = make_response(render_template("live/pending.html", attendee=attendee, meeting=meeting,
+                                             confirm_code=attendance.confirmation_code(token)), 409)
     return _with_device_cookie(response, attendee.code, token)
 
 

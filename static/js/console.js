@@ -141,7 +141,9 @@
         command("set_attendance", payload);
       } }, STATUSES.map(function (s) { return el("option", { value: s[0], selected: s[0] === a.status, text: s[1] }); }));
       var device = [el("span", { text: a.bound ? "已绑定" : "—" })];
-      if (a.pending) device.push(el("button", { type: "button", class: "small primary", text: "批准新设备", onclick: function () { command("approve_device", { attendee_id: a.id }); } }));
+      // The new phone shows the same four digits: the host approves the device the person holds.
+      if (a.pending) device.push(el("button", { type: "button", class: "small primary", text: "批准新设备（确认码 " + a.pending_code + "）", onclick: function () {
+        if (window.confirm("请核对：" + a.name + "的新手机上显示的确认码是否为 " + a.pending_code + "？")) command("approve_device", { attendee_id: a.id, confirm: a.pending_code }); } }));
       if (a.bound || a.pending) device.push(el("button", { type: "button", class: "small", text: "解除绑定", onclick: function () {
         if (window.confirm("解除" + a.name + "的手机绑定？下一台扫码的设备将被绑定。")) command("release_device", { attendee_id: a.id }); } }));
       var draw = el("button", { type: "button", class: "small", text: a.excluded ? "恢复" : "排除", onclick: function () {

@@ -6,7 +6,7 @@ window.Live = (function () {
   function connect(auth, handlers) {
     // Polling first, then upgrade: works where websockets are blocked (some WeChat / venue networks).
     var socket = io({ auth: auth, reconnectionDelayMax: 4000 });
-    var offset = 0, rev = -1;
+    var offset = 0, rev = -1, ended = false;
     // States can arrive out of order (a sync's reply and a broadcast; with several workers, through Redis):
     // never let an older revision replace a newer one.
     function adopt(state, synced) {
@@ -45,9 +45,15 @@ window.Live = (function () {
     socket.on("state", function (state) { adopt(state, false); });
     if (handlers.answerCount) socket.on("answer_count", handlers.answerCount);
     if (handlers.result) socket.on("result", handlers.result);
+    // The host released or moved this phone's binding: the server disconnects it; never reconnect this page.
+    socket.on("binding_ended", function (notice) {
+      ended = true;
+      socket.disconnect();
+      if (handlers.ended) handlers.ended(notice && notice.message);
+    });
     // A phone that locked its screen or switched apps paused this page: catch up when it is visible again.
     document.addEventListener("visibilitychange", function () {
-      if (document.hidden) return;
+      if (document.hidden || ended) return;
       if (!socket.connected) socket.connect(); else { syncClock(); sync(); }
     });
     return api;

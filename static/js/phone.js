@@ -5,7 +5,7 @@
   var view = document.getElementById("view");
   var status = document.getElementById("status");
   var el = Live.el;
-  var state = null, me = null, mine = {}, results = {}, picked = {}, sending = false, error = "";
+  var state = null, me = null, mine = {}, results = {}, picked = {}, sending = false, error = "", ended = false;
   var code = app.getAttribute("data-code");
 
   var live = Live.connect({ code: code, device: app.getAttribute("data-device") }, {
@@ -21,7 +21,12 @@
       render();
     },
     result: function (result) { results[result.round_id] = result; render(); },
-    connected: function (up) { if (!up) setStatus("连接中断，正在重连…", "status-offline"); else render(); }
+    connected: function (up) { if (ended) return; if (!up) setStatus("连接中断，正在重连…", "status-offline"); else render(); },
+    ended: function (message) {
+      ended = true;
+      setStatus(message || "本设备的绑定已解除", "status-offline");
+      Live.replace(view, [el("p", { class: "stem", text: (message || "本设备的绑定已解除") + "。" })]);
+    }
   });
 
   function setStatus(text, cls) { status.textContent = text; status.className = "status " + (cls || ""); }
@@ -58,7 +63,7 @@
   var ticking = null;
 
   function render() {
-    if (!state) return;
+    if (!state || ended) return;
     ticking = null;
     var round = state.round;
     if (state.meeting.status === "ended") { setStatus("会议已结束", "status-result"); return Live.replace(view, [el("p", { class: "stem", text: "会议已结束，感谢参会。" })]); }

@@ -24,10 +24,10 @@ def test_a_second_device_waits_for_the_host(session, meeting):
     attendance.check_in(session, person, "phone-a")
     assert attendance.check_in(session, person, "phone-b") is Binding.PENDING
     assert person.device_token == "phone-a" and person.pending_device_token == "phone-b"
-    attendance.approve_device(session, person)
+    attendance.approve_device(session, person, attendance.confirmation_code("phone-b"))
     assert person.device_token == "phone-b" and person.pending_device_token is None
     with pytest.raises(AttendanceError):
-        attendance.approve_device(session, person)
+        attendance.approve_device(session, person, attendance.confirmation_code("phone-b"))
     attendance.release_device(session, person)
     assert attendance.check_in(session, person, "phone-c") is Binding.BOUND
 

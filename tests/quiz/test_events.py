@@ -6,7 +6,7 @@ from __future__ import annotations
 from core.accounts.roles import Role
 from core.realtime import socketio
 from quiz import attendance
-from tests.factories import login, make_user
+from tests.factories import login, make_host, make_user
 
 
 def phone(app, meeting, attendee, device="dev-1"):  # type: ignore[no-untyped-def]
@@ -43,7 +43,7 @@ def test_phones_and_the_projector_cannot_drive_the_meeting(app, session, meeting
 
 
 def test_host_payloads_are_validated(app, client, session, meeting):
-    login(client, make_user(session, Role.HOST))
+    login(client, make_host(session, meeting))
     host = socketio.test_client(app, auth={"meeting_id": meeting.id}, flask_test_client=client)
     assert host.is_connected()
     rev = host.emit("sync", None, callback=True)["state"]["rev"]

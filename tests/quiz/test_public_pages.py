@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from core.accounts.roles import Role
-from tests.factories import csrf_token, login, make_user
+from tests.factories import csrf_token, login, make_host, make_user
 
 
 def test_the_join_page_never_lists_the_roster(client, session, meeting):
@@ -65,7 +65,7 @@ def test_meeting_pages_need_a_host(client, session, meeting):
     login(client, make_user(session, Role.EDITOR))
     assert client.get(f"/meetings/{meeting.id}/console").status_code == 403
     client.post("/logout", data={"csrf_token": csrf_token(client, "/bank/")})
-    login(client, make_user(session, Role.HOST))
+    login(client, make_host(session, meeting))
     console = client.get(f"/meetings/{meeting.id}/console").get_data(as_text=True)
     assert "PUBLIC_URL" in console  # phones cannot reach an unset address: the console says so
     cards = client.get(f"/meetings/{meeting.id}/cards").get_data(as_text=True)
@@ -89,7 +89,7 @@ def test_creating_and_copying_meetings_through_the_pages(client, session, meetin
 
 
 def test_review_settings_in_the_meeting_form(client, session, meeting):
-    login(client, make_user(session, Role.HOST))
+    login(client, make_host(session, meeting))
     token = csrf_token(client, f"/meetings/{meeting.id}/edit")
     base = {"title": meeting.title, "quarter": "2026Q4", "held_on": "2026-11-22", "agenda_review": "1",
             "unit_ids": [str(u.id) for u in meeting.units], "csrf_token": token}

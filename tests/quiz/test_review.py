@@ -9,13 +9,12 @@ import json
 import pytest
 from sqlalchemy import inspect, select
 
-from core.accounts.roles import Role
 from core.realtime import socketio
 from quiz import attendance, reviewing
 from quiz.models import MeetingEvent
 from quiz.review import BadBallot, read_ballot, tally
 from quiz.review_models import Ballot, BallotLink, ReviewItem, VoteReceipt
-from tests.factories import login, make_user
+from tests.factories import login, make_host
 
 CRITERIA = [{"name": "抓党建成效", "weight": 2}, {"name": "问题查摆", "weight": 1}]
 
@@ -39,7 +38,7 @@ def test_tally_of_criteria():
 
 
 def host_client(app, client, session, meeting):  # type: ignore[no-untyped-def]
-    login(client, make_user(session, Role.HOST))
+    login(client, make_host(session, meeting))
     host = socketio.test_client(app, auth={"meeting_id": meeting.id}, flask_test_client=client)
     host.rev = host.emit("sync", None, callback=True)["state"]["rev"]
     return host
