@@ -65,6 +65,7 @@ def test_editor_journey(browser, live_server, shots, tmp_path: Path):
     page.click("text=导入")
     page.set_input_files('input[type="file"]', str(upload))
     page.click('button:has-text("上传并检查")')
+    page.wait_for_url("**/bank/import/report/*")  # the check job's page goes on to its report by itself
     problems = page.locator("#problems tbody tr").all_inner_texts()
     assert any("第3行" in row and "答案" in row and "多选题至少需要2个正确答案" in row for row in problems)
     assert any("第7行" in row and "题型" in row for row in problems)
@@ -72,6 +73,7 @@ def test_editor_journey(browser, live_server, shots, tmp_path: Path):
     shots.take(page, "import-report")
 
     page.click('button[value="valid"]')
+    page.wait_for_url("**/bank/import/done/*")
     assert page.locator("#created-count").inner_text() == "4"
     shots.take(page, "import-done")
     page.close()
