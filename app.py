@@ -27,6 +27,7 @@ from question_bank.bundle_sync import install_bundled  # noqa: E402
 from question_bank.cli import bank_cli  # noqa: E402
 from question_bank.views import bp as bank_bp  # noqa: E402
 from quiz import events, resync, review_models  # noqa: E402, F401  (Socket.IO handlers; review tables)
+from quiz import ballot_box, reviewing  # noqa: E402
 from quiz.qr import qr_svg  # noqa: E402
 from quiz.quarter_cli import quarter_cli  # noqa: E402
 from quiz.views import meetings_bp, public_bp, roster_bp  # noqa: E402
@@ -103,6 +104,8 @@ def main() -> None:
     if app.config["LOG_FILE"]:
         log_to_file(app, app.config["LOG_FILE"])
     resume_timers(app)  # rounds left open by a crash close on time
+    with app.app_context():  # a crash between a vote's close and its key's removal: remove the key now
+        reviewing.after_close(app.extensions["db"].engine, ballot_box.key_dir())
     serve(app, app, host, port, app.config["ASYNC_MODE"], app.config["MAX_CONNECTIONS"],
           app.config["LISTEN_BACKLOG"])
 

@@ -53,6 +53,11 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict[str, Any]:
         "MAX_CONNECTIONS": int(environ.get("MAX_CONNECTIONS", "10000")),
         "LISTEN_BACKLOG": int(environ.get("LISTEN_BACKLOG", "2048")),
         "LOG_FILE": environ.get("LOG_FILE", ""),
+        # Where open votes keep their keys (0600 files, removed at each close; docs/security.md). Every worker
+        # of one app must see the same folder; it must not be backed up with the database.
+        "VOTE_KEY_DIR": environ.get("VOTE_KEY_DIR") or str(instance / "vote-keys"),
+        # The time zone of every time a person reads (pages, logs shown to staff, exports); stored times are UTC.
+        "TIMEZONE": environ.get("TIMEZONE", "Asia/Shanghai"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": environ.get("SESSION_COOKIE_SECURE", "") == "1",

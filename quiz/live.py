@@ -266,12 +266,24 @@ def score_oral(session: Session, meeting: Meeting, verdict: dict, actor: str) ->
     return answer
 
 
-def set_meeting_status(session: Session, meeting: Meeting, status: str, actor: str) -> None:
-    """Open the lobby or end the meeting."""
+def mark_started(meeting: Meeting) -> None:
+    """The host's first step on the agenda: from now on the meeting was held (召开) and cannot be deleted."""
+    if meeting.started_at is None:
+        meeting.started_at = utcnow()
+
+
+def set_meeting_status(session: Session, meeting: Meeting, status: str, actor: str, close_votes: bool = False) -> None:
+    """Open the lobby or end the meeting. A meeting does not end over an open vote: the host closes it first,
+    or asks for it to be closed as part of the end (`close_votes`)."""
+    from quiz.reviewing import close_open_votes, open_votes
+
     if status not in ("open", "ended"):
         raise IllegalMove("未知的会议状态")
     if status == "ended":
         _require_settled(session, meeting)
+        if open_votes(session, [meeting.id]) and not close_votes:
+            raise IllegalMove("评议投票尚未结束：请先结束投票，或选择“结束投票并结束会议”")
+        close_open_votes(session, meeting, actor)
     meeting.status = status
     log(session, meeting, f"meeting_{status}", actor)
     session.flush()

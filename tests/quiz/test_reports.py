@@ -19,9 +19,9 @@ from quiz import reports
 from quiz.models import Answer, Attendee, PersonDraw, Round, Unit
 from quiz.review_models import (
     Ballot,
-    BallotLink,
     Commitment,
     PaperTally,
+    PendingBallot,
     Quarter,
     QuarterResult,
     ReviewItem,
@@ -135,7 +135,7 @@ def add_review(session, meeting) -> None:  # type: ignore[no-untyped-def]
                      PaperTally(item_id=revealed.id, counts={"ballots": 1, "sums": {"综合评价": 7}},
                                 entered_by="staff"),
                      VoteReceipt(item_id=revealed.id, attendee_id=rater.id),
-                     BallotLink(item_id=closed.id, attendee_id=rater.id, token=TOKENS[2])])
+                     PendingBallot(item_id=closed.id, handle=TOKENS[2], sealed=b"sealed")])
     session.add_all([Commitment(meeting_id=meeting.id, unit_id=one.id, kind="problem", text="党员教育管理不够规范"),
                      Commitment(meeting_id=meeting.id, unit_id=two.id, kind="plan", text="年底前建成党群服务中心",
                                 kept="kept", rated_in_meeting_id=meeting.id)])

@@ -5,6 +5,7 @@ needs the minimum number of ballots, paper tallies count, and nothing ties a bal
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select
@@ -14,7 +15,7 @@ from core.realtime import socketio
 from quiz import attendance, reviewing
 from quiz.models import MeetingEvent
 from quiz.review import BadBallot, read_ballot, tally
-from quiz.review_models import Ballot, BallotLink, ReviewItem, VoteReceipt
+from quiz.review_models import Ballot, PendingBallot, ReviewItem, VoteReceipt
 from tests.factories import login, make_user
 
 CRITERIA = [{"name": "抓党建成效", "weight": 2}, {"name": "问题查摆", "weight": 1}]
@@ -80,7 +81,10 @@ def test_a_live_vote_is_anonymous_by_construction(app, client, session, meeting)
     assert rate("书记2", "不满意")["ok"] and rate("书记2", "满意")["ok"]  # changed before the close
     assert rate("副书记2", "基本满意")["ok"]
     session.expire_all()
-    assert len(session.scalars(select(Ballot)).all()) == 2 and len(session.scalars(select(BallotLink)).all()) == 2
+    # While the vote is open, ratings wait sealed: no ballot row yet, two sealed ones of one length.
+    pending = session.scalars(select(PendingBallot)).all()
+    assert session.scalars(select(Ballot)).all() == [] and len(pending) == 2
+    assert len({len(p.sealed) for p in pending}) == 1 and all(b"\xe6\xbb\xa1" not in p.sealed for p in pending)
 
     assert do(host, "review_close_vote")["ok"]
     assert rate("书记3", "满意")["error"] == "投票未开放或已结束"
@@ -89,7 +93,9 @@ def test_a_live_vote_is_anonymous_by_construction(app, client, session, meeting)
     assert do(host, "review_reveal")["ok"]
 
     session.expire_all()
-    assert session.scalars(select(BallotLink)).all() == []  # the only rater→ballot path is gone
+    assert session.scalars(select(PendingBallot)).all() == []  # the sealed rows are gone, and their key
+    key_id = session.get(ReviewItem, first.id).vote_key_id
+    assert key_id and not (Path(app.config["VOTE_KEY_DIR"]) / f"vote-{key_id}.key").exists()
     assert {r.attendee_id for r in session.scalars(select(VoteReceipt))} == {phones["书记2"][0].id,
                                                                              phones["副书记2"][0].id}
     ballot_columns = {c["name"] for c in inspect(session.get_bind()).get_columns("ballots")}
