@@ -132,6 +132,8 @@ def scrub_storage(engine: Engine) -> bool:
             busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
             return not busy
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        # The rewrite's exclusive lock queues every other vote's ballots behind it: wait a second at most.
+        connection.execute(text("SET lock_timeout = 1000"))
         try:
             connection.execute(text("VACUUM FULL pending_ballots"))
         except OperationalError:  # another vote's ballot holds the table past the lock timeout

@@ -196,6 +196,7 @@ def _after(name: str, meeting: Meeting, result: Any) -> None:
     if name == "reveal_answer" and isinstance(result, Round):
         socketio.start_background_task(send_results, app, result.id)
     if name in ("review_close_vote", "end_meeting"):
+        db.session.commit()  # ends the broadcast's read, which would hold off the staging table's rewrite
         reviewing.after_close(app.extensions["db"].engine, ballot_box.key_dir())  # the key goes once committed
 
 

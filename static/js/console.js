@@ -41,7 +41,9 @@
       var question = button.getAttribute("data-confirm");
       if (question && !window.confirm(question)) return;
       var seconds = button.getAttribute("data-seconds");
-      command(button.getAttribute("data-command"), seconds ? { seconds: Number(seconds) } : {});
+      var body = seconds ? { seconds: Number(seconds) } : {};
+      if (button.hasAttribute("data-close-votes")) body.close_votes = true;  // end the meeting and its open vote
+      command(button.getAttribute("data-command"), body);
     });
   });
 

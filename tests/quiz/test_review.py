@@ -154,3 +154,52 @@ def test_criteria_ballots_with_group_weights(app, client, session, meeting):
     result = host.emit("sync", None, callback=True)["state"]["review"]["result"]
     assert result["score"] == round((80 + 2 * 50) / 3, 2) and result["criteria"] == {"抓党建成效": 7.5, "问题查摆": 4.5}
     host.disconnect()
+
+
+def test_a_meeting_does_not_end_over_an_open_vote(app, client, session, meeting):
+    for number, attendee in enumerate(meeting.attendees):
+        attendance.check_in(session, attendee, f"dev-{number}")
+    session.commit()
+    host = host_client(app, client, session, meeting)
+    do(host, "set_segment", segment_id=next(s.id for s in meeting.segments if s.kind == "review"))
+    item = session.scalars(select(ReviewItem).order_by(ReviewItem.position)).first()
+    do(host, "review_select", item_id=item.id)
+    assert do(host, "review_open_vote")["ok"]
+    rater = next(a for a in meeting.attendees if a.unit_id != item.unit_id)
+    phone = socketio.test_client(app, auth={"code": rater.code, "device": rater.device_token})
+    assert phone.emit("submit_rating", {"item_id": item.id, "ballot": {"rating": "满意"}}, callback=True)["ok"]
+
+    assert do(host, "end_meeting")["error"] == "评议投票尚未结束：请先结束投票，或选择“结束投票并结束会议”"
+    session.expire_all()
+    assert session.get(ReviewItem, item.id).vote_state == "open"
+    assert do(host, "end_meeting", close_votes=True)["ok"]  # the host's choice: the vote closes with the end
+    session.expire_all()
+    assert session.get(ReviewItem, item.id).vote_state == "closed"
+    assert [b.scores for b in session.scalars(select(Ballot))] == [{"rating": "满意"}]
+    assert session.scalars(select(PendingBallot)).all() == []
+    key = Path(app.config["VOTE_KEY_DIR"]) / f"vote-{session.get(ReviewItem, item.id).vote_key_id}.key"
+    assert not key.exists()
+    # An ended meeting takes no ballot, even for a vote someone reopened behind its back.
+    session.get(ReviewItem, item.id).vote_state = "open"
+    session.commit()
+    reply = phone.emit("submit_rating", {"item_id": item.id, "ballot": {"rating": "不满意"}}, callback=True)
+    assert reply == {"ok": False, "error": "会议已结束"}
+    phone.disconnect()
+    host.disconnect()
+
+
+def test_a_quarter_does_not_close_over_an_open_vote(session, meeting):
+    from quiz import quarters
+    from quiz.review_models import Quarter
+
+    session.add(Quarter(quarter=meeting.quarter, approved=True))
+    segment = next(s for s in meeting.segments if s.kind == "review")
+    items = reviewing.ensure_items(session, meeting, segment)
+    items[0].vote_state = "open"
+    session.flush()
+    with pytest.raises(quarters.QuarterError, match="评议投票未结束"):
+        quarters.close(session, meeting.quarter, "staff")
+    items[0].vote_state = "closed"
+    quarters.close(session, meeting.quarter, "staff")
+    assert session.get(Quarter, meeting.quarter).status == "closed"
+    session.rollback()
