@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from quiz import roster
 from quiz.models import Attendee, Meeting, MeetingEvent, Person, Segment, Unit
+from quiz.review_models import Commitment
 from quiz.scoring import DEFAULT_SCORING
 
 SEGMENT_KINDS = {"call": "点名答题", "all": "全员答题", "review": "述职评议", "pledge": "表态发言",
@@ -148,9 +149,32 @@ def copy_meeting(session: Session, source: Meeting, held_on: date) -> Meeting:
     return create_meeting(session, plan)
 
 
+def delete_meeting(session: Session, meeting: Meeting, actor: str) -> None:
+    """Delete a meeting that was never held (the host never started it), recorded in its quarter's log. A held
+    meeting is the record of what happened and cannot be deleted; the demo meeting goes with `clear_demo`."""
+    if meeting.started_at is not None and not meeting.demo:
+        raise MeetingError("会议已召开，不能删除（召开过的会议是考评的记录）")
+    remove_meeting(session, meeting)
+    from quiz.quarters import log as quarter_log
+
+    quarter_log(session, meeting.quarter, "meeting_delete", actor, title=meeting.title,
+                held_on=meeting.held_on.isoformat(), demo=meeting.demo)
+
+
+def remove_meeting(session: Session, meeting: Meeting) -> None:
+    """Delete the meeting's row; the database's cascades take its agenda, attendees, rounds, votes and log."""
+    session.execute(update(Commitment).where(Commitment.rated_in_meeting_id == meeting.id)
+                    .values(rated_in_meeting_id=None, kept=None, rated_at=None))
+    session.flush()
+    session.expunge(meeting)
+    session.execute(delete(Meeting).where(Meeting.id == meeting.id))
+    session.expire_all()
+
+
 def latest_meeting(session: Session) -> Meeting | None:
-    """The most recent meeting (the one "copy last quarter's" starts from)."""
-    return session.scalar(select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc()).limit(1))
+    """The most recent real meeting (the one "copy last quarter's" starts from)."""
+    return session.scalar(select(Meeting).where(Meeting.demo.is_(False))
+                          .order_by(Meeting.held_on.desc(), Meeting.id.desc()).limit(1))
 
 
 def meetings(session: Session) -> list[Meeting]:

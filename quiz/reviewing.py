@@ -151,8 +151,10 @@ def eligible_rater_count(session: Session, meeting: Meeting, item: ReviewItem) -
 
 def turnout(session: Session, meeting: Meeting, item: ReviewItem) -> tuple[int, int]:
     """(phone ballots + paper ballots, eligible raters present)."""
-    phone = (session.scalar(select(func.count()).select_from(Ballot).where(Ballot.item_id == item.id)) or 0) + \
-        (session.scalar(select(func.count()).select_from(PendingBallot).where(PendingBallot.item_id == item.id)) or 0)
+    phone = session.scalar(select(func.count()).select_from(Ballot).where(Ballot.item_id == item.id)) or 0
+    if item.vote_state == "open":  # the ballots are still sealed
+        phone += session.scalar(select(func.count()).select_from(PendingBallot)
+                                .where(PendingBallot.item_id == item.id)) or 0
     paper = sum(_paper_count(item, t.counts) for t in session.scalars(
         select(PaperTally).where(PaperTally.item_id == item.id)))
     return phone + paper, eligible_rater_count(session, meeting, item)

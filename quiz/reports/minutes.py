@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quiz import review, reviewing
+from quiz.attendance_figures import Figures, attendance_figures
 from quiz.calling import POOL_KINDS
 from quiz.models import Answer, Attendee, Meeting, PersonDraw, Round, Segment, Unit
 from quiz.reports.text import (
@@ -32,42 +32,10 @@ from quiz.review_models import Commitment, Quarter, QuarterResult, ReviewItem, S
 
 # a meeting's minutes --------------------------------------------------------------------------------
 
-@dataclass
-class AttendanceRow:
-    """应到 / 实到 / 请假 / 缺席 / 代会 (and 未签到) for one unit, or for the whole meeting."""
-
-    unit: str
-    expected: int = 0
-    present: int = 0
-    leave: int = 0
-    absent: int = 0
-    deputized: int = 0
-    unchecked: int = 0
-
-    def add(self, status: str) -> None:
-        """Count one attendee with this status."""
-        self.expected += 1
-        name = {"present": "present", "leave": "leave", "absent": "absent", "deputized": "deputized"}.get(
-            status, "unchecked")
-        setattr(self, name, getattr(self, name) + 1)
-
-    @property
-    def rate(self) -> str:
-        """出席率 = 实到 / 应到."""
-        return percent_text(self.present, self.expected)
-
-
-def attendance_rows(meeting: Meeting) -> tuple[list[AttendanceRow], AttendanceRow]:
-    """Attendance per participating unit in display order, and the meeting's total (anonymous audience left out)."""
-    rows = {unit.id: AttendanceRow(unit.name) for unit in meeting.units}
-    total = AttendanceRow("合计")
-    for attendee in meeting.attendees:
-        if attendee.anonymous:
-            continue
-        row = rows.setdefault(attendee.unit_id, AttendanceRow(attendee.unit.name if attendee.unit else "未分单位"))
-        row.add(attendee.status)
-        total.add(attendee.status)
-    return list(rows.values()), total
+def attendance_rows(session: Session, meeting: Meeting) -> tuple[list[Figures], Figures]:
+    """Attendance per participating unit in display order, and the meeting's total (quiz/attendance_figures.py:
+    the same query and rule as the quarter's report)."""
+    return attendance_figures(session, [meeting.id], list(meeting.units))
 
 
 def _who(attendee: Attendee | None) -> str:
@@ -198,7 +166,7 @@ def meeting_minutes(session: Session, meeting_id: int) -> dict[str, Any] | None:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         return None
-    units, total = attendance_rows(meeting)
+    units, total = attendance_rows(session, meeting)
     return {"meeting": meeting, "quarter_label": quarter_label(meeting.quarter),
             "held_on": chinese_date(meeting.held_on), "attendance": units, "attendance_total": total,
             "draws": draw_lines(session, meeting), "rounds": round_lines(session, meeting),

@@ -140,11 +140,11 @@ def test_postgresql_pages_and_system_columns_pair_nothing(app, client, session):
     with session.get_bind().connect() as connection:
         raters_by = {}
         for order in ("ctid", "xmin::text::bigint"):
-            raters_by[order] = list(connection.execute(text(
-                f"SELECT attendee_id FROM vote_receipts WHERE item_id = :i ORDER BY {order}"), {"i": item_id}).scalars())
+            receipts = text(f"SELECT attendee_id FROM vote_receipts WHERE item_id = :i ORDER BY {order}")
+            raters_by[order] = list(connection.execute(receipts, {"i": item_id}).scalars())
             for ballot_order in ("ctid", "token", "xmin::text::bigint"):
-                ballots = list(connection.execute(text(
-                    f"SELECT scores FROM ballots WHERE item_id = :i ORDER BY {ballot_order}"), {"i": item_id}).scalars())
+                ballots = list(connection.execute(text(f"SELECT scores FROM ballots WHERE item_id = :i "
+                                                       f"ORDER BY {ballot_order}"), {"i": item_id}).scalars())
                 assert correct_pairings(ballots, raters_by[order], truth) < RATERS // 10, (order, ballot_order)
         # All of an item's ballots were written by one transaction: no receipt shares its xmin.
         assert connection.execute(text("SELECT COUNT(DISTINCT xmin::text) FROM ballots WHERE item_id = :i"),

@@ -103,7 +103,9 @@ def review(session, meeting, unit_id: int, *ratings: str, kind: str = "review", 
 def second_meeting(session, first, held_on: date = date(2026, 12, 10), **plan):  # type: ignore[no-untyped-def]
     values = {"title": "2026Q4 第二次书记问效会", "quarter": Q, "held_on": held_on,
               "unit_ids": [u.id for u in first.units]} | plan
-    return create_meeting(session, MeetingPlan(**values))
+    meeting = create_meeting(session, MeetingPlan(**values))
+    meeting.started_at = utcnow()  # held: the host started it
+    return meeting
 
 
 def component(session, unit_id: int, key: str, quarter: str = Q) -> dict:  # type: ignore[no-untyped-def]
