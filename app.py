@@ -26,7 +26,7 @@ from core.web import init_web  # noqa: E402
 from question_bank.bundle_sync import install_bundled  # noqa: E402
 from question_bank.cli import bank_cli  # noqa: E402
 from question_bank.views import bp as bank_bp  # noqa: E402
-from quiz import ballot_box, events, resync, review_models, reviewing  # noqa: E402, F401  (Socket.IO handlers; review tables)  # noqa: E402
+from quiz import ballot_box, events, resync, review_models, reviewing  # noqa: E402, F401  (handlers; tables)
 from quiz.qr import qr_svg  # noqa: E402
 from quiz.quarter_cli import quarter_cli  # noqa: E402
 from quiz.views import meetings_bp, public_bp, roster_bp  # noqa: E402
