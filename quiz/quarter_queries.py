@@ -38,7 +38,8 @@ class QuarterSummary:
 def overview(session: Session) -> list[QuarterSummary]:
     """Every quarter with a meeting or settings, newest first."""
     found: dict[str, QuarterSummary] = {}
-    for quarter, rehearsal in session.execute(select(Meeting.quarter, Meeting.rehearsal)):
+    real = select(Meeting.quarter, Meeting.rehearsal).where(Meeting.demo.is_(False))
+    for quarter, rehearsal in session.execute(real):
         line = found.setdefault(quarter, QuarterSummary(quarter))
         line.rehearsals += bool(rehearsal)
         line.meetings += not rehearsal
