@@ -21,6 +21,7 @@ from quiz.review_models import (
     QuarterResult,
     ReviewItem,
 )
+from quiz.scoring import key_point_marks
 
 CLOSED_VOTES = ("closed", "revealed")
 SHOWN_ALL_PHASES = ("closed", "revealed")
@@ -86,9 +87,12 @@ def _called(session: Session, meetings: dict[int, Meeting], attendees: dict[int,
         if unit_id is None:
             continue
         answer = answers.get((round_.id, round_.called_id))
+        name = f"代 {person.name}（{person.position}）" if person.id in stand_ins else person.name
+        marks = key_point_marks(round_.question or {}, answer.payload) if answer is not None else []
         facts.append(ranking.CalledRound(round_.meeting_id, unit_id, round_.id, answer.score if answer else None,
-                                         _points(meetings[round_.meeting_id]), person.name,
-                                         str((round_.question or {}).get("stem", ""))))
+                                         _points(meetings[round_.meeting_id]), name,
+                                         str((round_.question or {}).get("stem", "")),
+                                         tuple((m["point"], m["ticked"]) for m in marks)))
     return facts
 
 

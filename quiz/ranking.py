@@ -84,6 +84,7 @@ class CalledRound:
     points: float
     person: str = ""
     stem: str = ""
+    key_points: tuple[tuple[str, bool], ...] = ()  # an oral answer's key points as marked: (point, ticked)
 
 
 @dataclass(frozen=True)

@@ -215,7 +215,8 @@ def review_state(session: Session, meeting: Meeting, for_host: bool = False) -> 
     speaker = item.speaker
     state: dict[str, Any] = {
         "item_id": item.id, "unit_id": item.unit_id, "unit": item.unit.name, "kind": segment_kind(meeting),
-        "speaker": {"name": speaker.name, "position": speaker.position} if speaker else None,
+        "speaker": {"name": speaker.name, "position": speaker.position, "label": attendance.who_label(speaker),
+                    "deputy": attendance.stood_in_for(speaker) is not None} if speaker else None,
         "part": item.part, "part_label": review.PARTS.get(item.part, ""),
         "speech": {"started_ms": epoch_ms(item.speech_started_at), "stopped_ms": epoch_ms(item.speech_stopped_at),
                    "limit_s": item.speech_limit_s},

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quiz import review, reviewing
+from quiz.attendance import who_label
 from quiz.attendance_figures import Figures, attendance_figures
 from quiz.calling import POOL_KINDS
 from quiz.models import Answer, Attendee, Meeting, PersonDraw, Round, Segment, Unit
@@ -29,6 +30,7 @@ from quiz.reports.text import (
     quarter_label,
 )
 from quiz.review_models import Commitment, Quarter, QuarterResult, ReviewItem, ScoreCorrection
+from quiz.scoring import key_point_marks
 
 # a meeting's minutes --------------------------------------------------------------------------------
 
@@ -42,7 +44,7 @@ def _who(attendee: Attendee | None) -> str:
     if attendee is None:
         return ""
     unit = attendee.unit.name if attendee.unit else ""
-    return " ".join(part for part in (unit, attendee.position, attendee.name) if part)
+    return " ".join(part for part in (unit, who_label(attendee)) if part)
 
 
 def _local_time(moment: datetime | None) -> str:
@@ -58,7 +60,8 @@ def draw_lines(session: Session, meeting: Meeting) -> list[dict[str, Any]]:
     return [{"number": numbers[d.id], "time": _local_time(d.created_at), "who": _who(d.chosen),
              "pool": POOL_KINDS.get(str((d.pool or {}).get("kind")), "随机点名"), "candidates": len(d.candidates or []),
              "redraw_of": numbers.get(d.redraw_of_id) if d.redraw_of_id else None,
-             "redraw_reason": d.redraw_reason, "superseded": d.id in redrawn} for d in draws]
+             "redraw_reason": d.redraw_reason, "excluded": d.exclude_previous, "superseded": d.id in redrawn}
+            for d in draws]
 
 
 def _answer_facts(session: Session, meeting: Meeting) -> dict[int, list[tuple[int, int | None, bool, float]]]:
@@ -93,10 +96,14 @@ def round_lines(session: Session, meeting: Meeting) -> list[dict[str, Any]]:
               if _asked(r)]
     facts = _answer_facts(session, meeting)
     present = sum(1 for a in meeting.attendees if a.status == "present")
+    verdicts = dict(session.execute(select(Answer.round_id, Answer.payload).join(Round, Answer.round_id == Round.id)
+                                    .where(Round.meeting_id == meeting.id, Round.mode == "called",
+                                           Answer.attendee_id == Round.called_id)).all())
     return [{"number": number, "mode": MODE_LABELS.get(r.mode, r.mode), "type": r.question.get("type", ""),
              "stem": r.question.get("stem", ""), "options": list(r.question.get("options") or []),
              "called": _who(r.called) if r.mode == "called" else "全体参会人员", "time": _local_time(r.opened_at),
              "replaced": r.phase == "replaced", "replaced_reason": r.replaced_reason,
+             "key_points": key_point_marks(r.question, verdicts.get(r.id)) if r.mode == "called" else [],
              "result": "" if r.phase == "replaced" else _round_result(r, facts.get(r.id, []), present)}
             for number, r in enumerate(rounds, start=1)]
 

@@ -62,7 +62,7 @@
   function renderReview() {
     show(question);
     var review = state.review, parts = [];
-    var who = review.speaker ? review.speaker.position + " " + review.speaker.name : "";
+    var who = review.speaker ? review.speaker.label : "";
     parts.push(el("p", { class: "called", text: (review.kind === "pledge" ? "表态发言 · " : "述职评议 · ") + review.unit }));
     parts.push(el("p", { class: "stem", text: who + (review.part_label ? " · " + review.part_label : "") }));
     parts.push(el("p", { class: "speech-clock", id: "speech-clock" }));
