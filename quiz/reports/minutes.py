@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.localtime import local
 from quiz import review, reviewing
 from quiz.attendance import who_label
 from quiz.attendance_figures import Figures, attendance_figures
 from quiz.calling import POOL_KINDS
 from quiz.models import Answer, Attendee, Meeting, PersonDraw, Round, Segment, Unit
 from quiz.reports.text import (
-    CHINA_TIME,
     COMMITMENT_KINDS,
     COMPONENTS,
     KEPT_LABELS,
@@ -48,7 +48,7 @@ def _who(attendee: Attendee | None) -> str:
 
 
 def _local_time(moment: datetime | None) -> str:
-    return moment.astimezone(CHINA_TIME).strftime("%H:%M") if moment else ""
+    return local(moment).strftime("%H:%M") if moment else ""
 
 
 def draw_lines(session: Session, meeting: Meeting) -> list[dict[str, Any]]:

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.localtime import local_today
 from quiz.attendance_figures import Figures, attendance_figures
 from quiz.models import Unit
 from quiz.quarter_inputs import counted_meetings
 from quiz.reports.notice import quarter_docx
 from quiz.reports.text import (
-    CHINA_TIME,
     COMPONENTS,
     FORMAT_LINE,
     GRADES,
@@ -151,7 +151,7 @@ def quarter_report_context(session: Session, quarter: str, today: date | None = 
         "turnout": (turnout := quarter_turnout(session, quarter)), "attendance_header": ATTENDANCE_HEADER,
         "attendance_table": attendance_table(turnout), "summary": _summary(rows), "grades": _grade_groups(rows),
         "flagged": [(row.unit, row.flags) for row in rows if row.flags],
-        "date": chinese_date(today or datetime.now(CHINA_TIME).date()), "format_line": FORMAT_LINE,
+        "date": chinese_date(today or local_today()), "format_line": FORMAT_LINE,
     }
 
 

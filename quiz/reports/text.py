@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta, timezone
+from datetime import date
 from typing import Any
 
-CHINA_TIME = timezone(timedelta(hours=8))  # China keeps one offset all year
 COMPONENTS = {"called": "点名答题", "all": "全员答题", "review": "述职评议", "daily": "日常考核"}
 STATUS_WORDS = {"excused": "请假（不计）", "absent": "缺席（计0分）", "none": "无数据（不计）"}
 GRADES = ("先进", "一般", "软弱涣散")
