@@ -7,6 +7,8 @@ Create Date: 2026-12-01 17:45:00
 
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,10 +20,26 @@ branch_labels = None
 depends_on = None
 
 
+def _reshuffle_ballots() -> None:
+    """Ballots cast before this revision lie in voting order (rowid / ctid), which pairs them with the
+    receipts: rewrite each item's ballots in random order under fresh tokens (docs/security.md)."""
+    bind = op.get_bind()
+    ballots = sa.table('ballots', sa.column('token', sa.String), sa.column('item_id', sa.Integer),
+                       sa.column('rater_group', sa.String), sa.column('scores', sa.JSON))
+    items = [row[0] for row in bind.execute(sa.select(ballots.c.item_id).distinct())]
+    for item_id in items:
+        rows = [dict(r._mapping) for r in bind.execute(sa.select(ballots).where(ballots.c.item_id == item_id))]
+        secrets.SystemRandom().shuffle(rows)
+        bind.execute(ballots.delete().where(ballots.c.item_id == item_id))
+        bind.execute(ballots.insert(), [{**row, 'token': secrets.token_urlsafe(32)} for row in rows])
+
+
 def upgrade() -> None:
-    # A link left by a vote still open at the upgrade cannot be sealed (there is no key yet): such a vote
-    # keeps its ballots but its raters can no longer change them.
+    # A vote still open at the upgrade has its ballots in `ballots` already and no key to seal new ones:
+    # it is closed here (its raters could no longer change their ballot anyway, their links being gone).
+    op.execute("UPDATE review_items SET vote_state = 'closed' WHERE vote_state = 'open'")
     op.drop_table('ballot_links')
+    _reshuffle_ballots()
     op.create_table('pending_ballots',
     sa.Column('item_id', sa.Integer(), nullable=False),
     sa.Column('handle', sa.String(length=43), nullable=False),
