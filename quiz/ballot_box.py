@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -31,6 +31,7 @@ KEY_BYTES = 32
 NONCE_BYTES = 12
 SEALED_PLAINTEXT = 2048  # every sealed rating is padded to this many bytes: its length tells nothing
 KEY_FILE = "vote-{}.key"
+DEFAULT_KEY_DIR = Path(__file__).resolve().parents[1] / "instance" / "vote-keys"  # the app's instance folder
 
 
 class KeyMissing(IllegalMove):
@@ -38,8 +39,11 @@ class KeyMissing(IllegalMove):
 
 
 def key_dir() -> Path:
-    """Where this server keeps the keys of open votes (VOTE_KEY_DIR, default instance/vote-keys)."""
-    return Path(current_app.config.get("VOTE_KEY_DIR") or Path(current_app.instance_path) / "vote-keys")
+    """Where this server keeps the keys of open votes (VOTE_KEY_DIR, default instance/vote-keys; the default
+    too for a service called outside an app, e.g. a script or a test)."""
+    if has_app_context() and current_app.config.get("VOTE_KEY_DIR"):
+        return Path(current_app.config["VOTE_KEY_DIR"])
+    return DEFAULT_KEY_DIR
 
 
 def create_key(directory: Path) -> str:
