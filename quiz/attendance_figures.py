@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quiz.models import Attendee, Unit
-from quiz.reports.text import percent_text
 
 FIELDS = {"present": "present", "leave": "leave", "deputized": "deputized"}  # anything else is 缺席
 
@@ -42,6 +41,8 @@ class Figures:
     @property
     def rate(self) -> str:
         """出席率 = 实到 / 应到."""
+        from quiz.reports.text import percent_text  # reports import this module
+
         return percent_text(self.present, self.expected)
 
 

@@ -87,6 +87,13 @@ def test_every_attendance_figure_agrees(client, session, whole_quarter):  # noqa
         for unit, numbers in figures(html_table(minutes, "attendance")).items():
             summed[unit] = [a + b for a, b in zip(summed[unit], numbers, strict=True)]
     assert {unit: tuple(numbers) for unit, numbers in summed.items()} == truth
+
+    for unit_id in (ids[3], ids[4], ids[11], ids[12]):  # never checked in, 代会, absent, on leave
+        breakdown = client.get(f"/quarters/{Q}/units/{unit_id}").get_data(as_text=True)
+        rows = [[cell.split("（")[0] for cell in row[2:7]] for row in html_table(breakdown, "attendance-table")]
+        sums = tuple(sum(int(row[k]) for row in rows) for k in range(5))
+        name = next(u.name for u in m1.units if u.id == unit_id)
+        assert sums == truth[name], name
     # The ranking's 缺席 and the report's agree: a unit given a 缺席 component has 缺席 人次, and back.
     results = quarters.results(session, Q)
     names = quarters.unit_names(session, [r.unit_id for r in results])

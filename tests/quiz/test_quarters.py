@@ -445,8 +445,8 @@ def test_overview_and_unit_detail(session, whole_quarter):
     assert (lines["2027Q1"].meetings, lines["2027Q1"].rehearsals) == (0, 1)
     detail = quarter_queries.unit_detail(session, Q, ids[0])
     assert [r.score for r in detail.called] == [10.0]
-    assert [(presence, counts) for _, presence, counts in detail.attendance] == [
-        ("present", {"present": 2}), ("present", {"present": 2})]
+    assert [(presence, f.expected, f.present, f.absent) for _, presence, f in detail.attendance] == [
+        ("present", 2, 2, 0), ("present", 2, 2, 0)]
     (_, item), = detail.reviews
     assert item["summary"] == {"满意": 3, "基本满意": 0, "不满意": 1}
     assert quarter_queries.unit_detail(session, Q, 99999) is None
