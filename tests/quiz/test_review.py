@@ -1,6 +1,7 @@
 """述职评议: the tally rules, and the live vote through real Socket.IO test clients — nobody rates their own
-unit, one ballot per rater (changeable until the close), the close deletes every rater→ballot link, the result
-needs the minimum number of ballots, paper tallies count, and nothing ties a ballot to its rater."""
+unit, one ballot per rater (changeable until the close), the close unseals the ballots in random order and
+destroys the vote's key, the result needs the minimum number of ballots, paper tallies count, and nothing
+ties a ballot to its rater."""
 
 from __future__ import annotations
 
