@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from quiz import ballot_box, review
@@ -84,9 +84,13 @@ def after_close(engine: Engine, directory: Path) -> int:
     """Once a close has committed: destroy the key of every vote that is no longer open (this one, and any a
     crash left behind), then scrub the database files. Idempotent; also run at start-up. Keys destroyed."""
     with Session(engine) as session:
-        key_ids = list(session.scalars(select(ReviewItem.vote_key_id).where(
-            ReviewItem.vote_key_id.is_not(None), ReviewItem.vote_state != "open")))
-    destroyed = sum(ballot_box.destroy_key(directory, key_id) for key_id in key_ids)
+        closed = session.execute(select(ReviewItem.id, ReviewItem.vote_key_id).where(
+            ReviewItem.vote_key_id.is_not(None), ReviewItem.vote_state != "open")).all()
+        destroyed = sum(ballot_box.destroy_key(directory, key_id) for _, key_id in closed)
+        if closed:  # only once the files are gone: a crash before this line leaves the next sweep to retry
+            session.execute(update(ReviewItem).where(ReviewItem.id.in_([i for i, _ in closed]))
+                            .values(vote_key_id=None))
+            session.commit()
     if destroyed:
         ballot_box.scrub_storage(engine)
     return destroyed

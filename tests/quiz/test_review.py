@@ -87,6 +87,9 @@ def test_a_live_vote_is_anonymous_by_construction(app, client, session, meeting)
     assert session.scalars(select(Ballot)).all() == [] and len(pending) == 2
     assert len({len(p.sealed) for p in pending}) == 1 and all(b"\xe6\xbb\xa1" not in p.sealed for p in pending)
 
+    key_id = session.get(ReviewItem, first.id).vote_key_id
+    key_file = Path(app.config["VOTE_KEY_DIR"]) / f"vote-{key_id}.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
     assert do(host, "review_close_vote")["ok"]
     assert rate("书记3", "满意")["error"] == "投票未开放或已结束"
     assert do(host, "review_reveal")["error"].startswith("有效票 2 张，少于公布所需的 3 张")
@@ -95,8 +98,7 @@ def test_a_live_vote_is_anonymous_by_construction(app, client, session, meeting)
 
     session.expire_all()
     assert session.scalars(select(PendingBallot)).all() == []  # the sealed rows are gone, and their key
-    key_id = session.get(ReviewItem, first.id).vote_key_id
-    assert key_id and not (Path(app.config["VOTE_KEY_DIR"]) / f"vote-{key_id}.key").exists()
+    assert not key_file.exists() and session.get(ReviewItem, first.id).vote_key_id is None  # destroyed
     assert {r.attendee_id for r in session.scalars(select(VoteReceipt))} == {phones["书记2"][0].id,
                                                                              phones["副书记2"][0].id}
     ballot_columns = {c["name"] for c in inspect(session.get_bind()).get_columns("ballots")}
@@ -172,13 +174,14 @@ def test_a_meeting_does_not_end_over_an_open_vote(app, client, session, meeting)
 
     assert do(host, "end_meeting")["error"] == "评议投票尚未结束：请先结束投票，或选择“结束投票并结束会议”"
     session.expire_all()
+    key = Path(app.config["VOTE_KEY_DIR"]) / f"vote-{session.get(ReviewItem, item.id).vote_key_id}.key"
+    assert key.exists()
     assert session.get(ReviewItem, item.id).vote_state == "open"
     assert do(host, "end_meeting", close_votes=True)["ok"]  # the host's choice: the vote closes with the end
     session.expire_all()
     assert session.get(ReviewItem, item.id).vote_state == "closed"
     assert [b.scores for b in session.scalars(select(Ballot))] == [{"rating": "满意"}]
     assert session.scalars(select(PendingBallot)).all() == []
-    key = Path(app.config["VOTE_KEY_DIR"]) / f"vote-{session.get(ReviewItem, item.id).vote_key_id}.key"
     assert not key.exists()
     # An ended meeting takes no ballot, even for a vote someone reopened behind its back.
     session.get(ReviewItem, item.id).vote_state = "open"
