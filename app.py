@@ -28,7 +28,7 @@ from core.web import init_web  # noqa: E402
 from question_bank.bundle_sync import install_bundled  # noqa: E402
 from question_bank.cli import bank_cli  # noqa: E402
 from question_bank.views import bp as bank_bp  # noqa: E402
-from quiz import events, protocol, resync, review_models  # noqa: E402, F401  (Socket.IO handlers; review tables)
+from quiz import ballot_box, events, protocol, resync, review_models, reviewing  # noqa: E402, F401  (handlers; tables)
 from quiz.qr import qr_svg  # noqa: E402
 from quiz.quarter_cli import quarter_cli  # noqa: E402
 from quiz.views import meetings_bp, public_bp, roster_bp  # noqa: E402
@@ -112,6 +112,8 @@ def main() -> None:
         log_to_file(app, app.config["LOG_FILE"])
     start_worker_beside(app)  # imports, exports and backups never run in this process (core/jobs)
     resume_timers(app)  # rounds left open by a crash close on time
+    with app.app_context():  # a crash between a vote's close and its key's removal: remove the key now
+        reviewing.after_close(app.extensions["db"].engine, ballot_box.key_dir())
     limits = VenueLimits(app.config["HEADER_TIMEOUT_S"], app.config["IDLE_TIMEOUT_S"],
                          app.config["MAX_CONNECTIONS_PER_ADDRESS"], app.config["TRUSTED_PROXIES"])
     serve(app, app, host, port, app.config["ASYNC_MODE"], app.config["MAX_CONNECTIONS"],

@@ -12,6 +12,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from core.localtime import DEFAULT_TIMEZONE, checked_zone
+
 ASYNC_MODES = ("eventlet", "gevent", "threading")
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 # gevent: in docs/performance.md it acked answer bursts faster, fanned out faster and used about half the
@@ -69,6 +71,11 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict[str, Any]:
         "MAX_CONNECTIONS_PER_ADDRESS": per_address_cap(environ.get("MAX_CONNECTIONS_PER_ADDRESS", ""),
                                                        int(environ.get("MAX_CONNECTIONS", "10000"))),
         "LOG_FILE": environ.get("LOG_FILE", ""),
+        # Where open votes keep their keys (0600 files, removed at each close; docs/security.md). Every worker
+        # of one app must see the same folder; it must not be backed up with the database.
+        "VOTE_KEY_DIR": environ.get("VOTE_KEY_DIR") or str(instance / "vote-keys"),
+        # The time zone of every time a person reads (pages, logs shown to staff, exports); stored times are UTC.
+        "TIMEZONE": checked_zone(environ.get("TIMEZONE", "") or DEFAULT_TIMEZONE),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": environ.get("SESSION_COOKIE_SECURE", "") == "1",

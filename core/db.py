@@ -148,6 +148,8 @@ def _sqlite_pragmas(busy_timeout_ms: int, dbapi_connection: Any, _record: Any) -
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are zeroed, not left in free space (no sealed ballot outlives its vote in the file).
+    cursor.execute("PRAGMA secure_delete=ON")
     # The same wait as sqlite3's `timeout`, stated here so the connection's settings read in one place.
     cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()

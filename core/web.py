@@ -11,6 +11,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask_wtf.csrf import CSRFError
 
 from core.db import BUSY_MESSAGE, DatabaseBusy, db
+from core.localtime import local_time
 
 SOCKETIO_PATH = "/socket.io"
 CONTENT_SECURITY_POLICY = (
@@ -23,6 +24,7 @@ def init_web(app: Flask) -> None:
     """Register headers, the `asset_url` template helper and Chinese error pages."""
     app.after_request(_headers)
     app.jinja_env.globals["asset_url"] = lambda path: asset_url(app, path)
+    app.jinja_env.filters["local_time"] = local_time
     app.register_error_handler(CSRFError, lambda e: _error_page(400, "页面已过期或表单无效，请刷新页面后重试。"))
     app.register_error_handler(403, lambda e: _error_page(403, "您的账号没有访问此页面的权限。"))
     app.register_error_handler(404, lambda e: _error_page(404, "页面不存在。"))

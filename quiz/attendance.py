@@ -153,3 +153,17 @@ def anonymous_count(session: Session, meeting: Meeting) -> int:
     """The anonymous audience (旁听) that joined."""
     return session.scalar(select(func.count()).select_from(Attendee).where(
         Attendee.meeting_id == meeting.id, Attendee.anonymous.is_(True))) or 0
+
+
+def stood_in_for(attendee: Attendee) -> Attendee | None:
+    """The 代会 attendee this one stands in for (their deputy at this meeting), if any."""
+    return next((a for a in attendee.meeting.attendees
+                 if a.deputy_id == attendee.id and a.status == "deputized"), None)
+
+
+def who_label(attendee: Attendee) -> str:
+    """How a person is named on screens and in records: a 代会 deputy as "代 ‹姓名›（‹职务›）", so that nobody
+    takes them for the unit's own speaker; anyone else as "‹职务› ‹姓名›"."""
+    if stood_in_for(attendee) is not None:
+        return f"代 {attendee.name}（{attendee.position}）" if attendee.position else f"代 {attendee.name}"
+    return " ".join(part for part in (attendee.position, attendee.name) if part)

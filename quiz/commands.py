@@ -13,7 +13,7 @@ from core.db import BUSY_MESSAGE, DatabaseBusy, db
 from core.realtime import end_room, socketio
 from question_bank.draw import DrawFilters, NotEnoughQuestions
 from question_bank.kinds import QuestionType
-from quiz import attendance, calling, live, meetings, protocol, reviewing
+from quiz import attendance, ballot_box, calling, live, meetings, protocol, reviewing
 from quiz.engine import IllegalMove
 from quiz.models import Attendee, Meeting, Round
 from quiz.publish import CountTicker, publish, schedule_close, send_results
@@ -121,10 +121,11 @@ def _set_attendance(s: Session, m: Meeting, p: dict, actor: str) -> None:
 Service = Callable[[Session, Meeting, dict, str], Any]
 COMMANDS: dict[str, Service] = {
     "start_meeting": lambda s, m, p, a: live.set_meeting_status(s, m, "open", a),
-    "end_meeting": lambda s, m, p, a: live.set_meeting_status(s, m, "ended", a),
+    "end_meeting": lambda s, m, p, a: live.set_meeting_status(s, m, "ended", a, p.get("close_votes") is True),
     "set_segment": lambda s, m, p, a: live.set_segment(s, m, _int(p, "segment_id", 1), a),
     "draw_person": lambda s, m, p, a: live.draw_person(s, m, _pool(s, m, p), a),
-    "redraw_person": lambda s, m, p, a: live.draw_person(s, m, _pool(s, m, p), a, _text(p, "reason", True)),
+    "redraw_person": lambda s, m, p, a: live.draw_person(s, m, _pool(s, m, p), a, _text(p, "reason", True),
+                                                         p.get("exclude") is True),
     "exclude_person": lambda s, m, p, a: live.set_excluded(s, m, _attendee(s, m, p), True, a),
     "include_person": lambda s, m, p, a: live.set_excluded(s, m, _attendee(s, m, p), False, a),
     "draw_question": lambda s, m, p, a: live.draw_question(s, m, _filters(p), _mode(p), a),
@@ -176,6 +177,8 @@ def run(name: str, identity, payload: Any) -> dict[str, Any]:  # type: ignore[no
     try:
         rev = payload.get("rev")
         meeting = live.begin(session, identity.meeting_id, rev if isinstance(rev, int) else -1)
+        if name not in ROSTER | {"end_meeting"}:
+            live.mark_started(meeting)
         result = COMMANDS[name](session, meeting, payload, identity.actor)
         session.commit()
     except DOMAIN_ERRORS as error:
@@ -198,6 +201,9 @@ def _after(name: str, meeting: Meeting, result: Any) -> None:
         socketio.start_background_task(send_results, app, result.id)
     if name in UNBINDING and isinstance(result, Attendee):
         end_room(protocol.BINDING_ENDED, {"message": BINDING_ENDED_MESSAGE}, protocol.attendee(result.id))
+    if name in ("review_close_vote", "end_meeting"):
+        db.session.commit()  # ends the broadcast's read, which would hold off the staging table's rewrite
+        reviewing.after_close(app.extensions["db"].engine, ballot_box.key_dir())  # the key goes once committed
 
 
 def _revision(session: Session, meeting_id: int) -> int | None:

@@ -1,21 +1,27 @@
 """The demo: a roster shaped like the Guigang meeting in the seed article (5 counties and 8 city units, each
-with a secretary and a few others; names obviously made up) and a demo meeting. Created once, on an empty
-roster, by the README's first command."""
+with a secretary and a few others; every name obviously made up) and a demo meeting. Created once, on an
+empty roster, by the README's first command.
+
+Demo data stays demo: its units, people and meeting are marked `demo`, never count in a quarter, a ranking,
+a report or an export, and staff clear them with one recorded action (`clear_demo`, offered on the roster
+import)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from quiz import roster
-from quiz.meetings import MeetingPlan, create_meeting, quarter_of
-from quiz.models import Meeting, Unit
+from quiz.meetings import MeetingPlan, create_meeting, quarter_of, remove_meeting
+from quiz.models import Attendee, Meeting, Person, Unit, meeting_units
+from quiz.review_models import Commitment, DailyScore, QuarterResult, ReviewItem
 
 COUNTIES = ["演示甲县", "演示乙市", "演示丙区", "演示丁区", "演示戊县"]
-CITY_UNITS = ["市国资委", "市发改委", "市工信委", "市“两新”组织党工委", "市教育局", "市卫健委", "市交通运输局",
-              "演示集团公司"]
+CITY_UNITS = ["演示市直一委", "演示市直二委", "演示市直三委", "演示“两新”组织党工委", "演示市直四局", "演示市直五委",
+              "演示市直六局", "演示集团公司"]
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
 GIVEN = ["示一", "示二", "示三", "示四", "示五", "示六"]
 
@@ -32,6 +38,8 @@ def create_demo(session: Session, today: date | None = None) -> Meeting | None:
         return None
     today = today or date.today()
     units = [roster.add_unit(session, name, _kind(name)) for name in COUNTIES + CITY_UNITS]
+    for unit in units:
+        unit.demo = True
     for number, unit in enumerate(units):
         surname = SURNAMES[number % len(SURNAMES)]
         is_county = unit.kind == "县(市、区)"
@@ -42,4 +50,66 @@ def create_demo(session: Session, today: date | None = None) -> Meeting | None:
         roster.add_person(session, f"{surname}{GIVEN[2]}", "党员代表", unit, groups=["党员代表"])
     plan = MeetingPlan(title=f"{quarter_of(today)} 书记问效党建工作会议（演示）", quarter=quarter_of(today),
                        held_on=today, unit_ids=[u.id for u in units], allow_anonymous=True)
-    return create_meeting(session, plan)
+    for person in session.scalars(select(Person).where(Person.unit_id.in_([u.id for u in units]))):
+        person.demo = True
+    meeting = create_meeting(session, plan)
+    meeting.demo = True
+    session.flush()
+    return meeting
+
+
+@dataclass
+class Cleared:
+    """What `clear_demo` removed (units and people still referenced elsewhere are only deactivated)."""
+
+    meetings: int = 0
+    units: int = 0
+    people: int = 0
+    deactivated: int = 0
+
+
+def has_demo(session: Session) -> bool:
+    """Whether any demo data is left."""
+    return bool(session.scalar(select(func.count(Unit.id)).where(Unit.demo.is_(True)))
+                or session.scalar(select(func.count(Meeting.id)).where(Meeting.demo.is_(True))))
+
+
+def clear_demo(session: Session, actor: str) -> Cleared:
+    """Remove the demo meeting, roster and any quarter row about a demo unit; recorded in the quarter's log."""
+    from quiz.quarters import log as quarter_log
+
+    cleared = Cleared()
+    quarters = set()
+    for meeting in list(session.scalars(select(Meeting).where(Meeting.demo.is_(True)))):
+        quarters.add(meeting.quarter)
+        remove_meeting(session, meeting)
+        cleared.meetings += 1
+    unit_ids = list(session.scalars(select(Unit.id).where(Unit.demo.is_(True))))
+    for model in (QuarterResult, DailyScore):
+        session.execute(delete(model).where(model.unit_id.in_(unit_ids)))
+    for person in session.scalars(select(Person).where(Person.demo.is_(True))):
+        if session.scalar(select(func.count()).select_from(Attendee).where(Attendee.person_id == person.id)):
+            person.active, cleared.deactivated = False, cleared.deactivated + 1
+        else:
+            session.delete(person)
+            cleared.people += 1
+    session.flush()
+    for unit in session.scalars(select(Unit).where(Unit.id.in_(unit_ids))):
+        if _unit_in_use(session, unit.id):
+            unit.active, cleared.deactivated = False, cleared.deactivated + 1
+        else:
+            session.delete(unit)
+            cleared.units += 1
+    session.flush()
+    for quarter in sorted(quarters) or [quarter_of(date.today())]:
+        quarter_log(session, quarter, "demo_clear", actor, meetings=cleared.meetings, units=cleared.units,
+                    people=cleared.people, deactivated=cleared.deactivated)
+    return cleared
+
+
+def _unit_in_use(session: Session, unit_id: int) -> bool:
+    """A demo unit a real meeting has used stays (deactivated): its rows are part of that meeting's record."""
+    return any(session.scalar(select(func.count()).select_from(table).where(column == unit_id))
+               for table, column in ((Attendee, Attendee.unit_id), (Person, Person.unit_id),
+                                     (ReviewItem, ReviewItem.unit_id), (Commitment, Commitment.unit_id),
+                                     (meeting_units, meeting_units.c.unit_id)))

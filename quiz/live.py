@@ -24,7 +24,7 @@ from quiz.engine import IllegalMove, Phase, RoundClock
 from quiz.meetings import log
 from quiz.models import Answer, Attendee, Meeting, PersonDraw, Round
 from quiz.review_models import Quarter, ScoreCorrection
-from quiz.scoring import oral, scoring_settings
+from quiz.scoring import key_point_marks, oral, scoring_settings
 
 
 class StaleRevision(IllegalMove):
@@ -81,14 +81,17 @@ def _called_so_far(session: Session, meeting: Meeting) -> list[PersonDraw]:
 
 
 def draw_person(session: Session, meeting: Meeting, pool: calling.Pool, actor: str,
-                redraw_reason: str = "") -> PersonDraw:
-    """Call someone at random from the pool, never twice in a meeting; store seed and candidates."""
+                redraw_reason: str = "", exclude_previous: bool = False) -> PersonDraw:
+    """Call someone at random from the pool, never twice in a meeting; store seed and candidates. A redraw may
+    leave the person it replaces out for the rest of the meeting (`exclude_previous`, stored with the draw):
+    every later draw's candidates — stored, so the draw replays — leave them out too."""
     _require_settled(session, meeting)
     previous = session.get(PersonDraw, meeting.current_draw_id) if redraw_reason and meeting.current_draw_id else None
     if redraw_reason and previous is None:
         raise IllegalMove("当前没有可重抽的点名")
     standing = _called_so_far(session, meeting)
     called = [d.chosen_id for d in standing if d is not previous] + ([previous.chosen_id] if previous else [])
+    called += _excluded_by_redraws(session, meeting)
     units = Counter(d.chosen.unit_id for d in standing if d is not previous)
     members = calling.pool_members([_facts(a) for a in meeting.attendees], pool, {u.id for u in meeting.units})
     eligible = calling.eligible(members, called, pool, units)
@@ -100,13 +103,20 @@ def draw_person(session: Session, meeting: Meeting, pool: calling.Pool, actor: s
                       pool={"kind": pool.kind, "keyword": pool.keyword, "every_unit_once": pool.every_unit_once,
                             "weights": {str(k): v for k, v in weights.items()}},
                       candidates=candidates, chosen_id=chosen, redraw_of_id=previous.id if previous else None,
-                      redraw_reason=redraw_reason)
+                      redraw_reason=redraw_reason, exclude_previous=bool(previous and exclude_previous))
     session.add(draw)
     session.flush()
     meeting.current_draw_id = draw.id
     log(session, meeting, "redraw_person" if previous else "draw_person", actor, redraw_reason,
-        draw_id=draw.id, chosen=chosen, candidates=len(candidates))
+        draw_id=draw.id, chosen=chosen, candidates=len(candidates), exclude_previous=draw.exclude_previous)
     return draw
+
+
+def _excluded_by_redraws(session: Session, meeting: Meeting) -> list[int]:
+    """People a redraw left out for the rest of the meeting (e.g. 本人不在场)."""
+    replaced = select(PersonDraw.redraw_of_id).where(PersonDraw.meeting_id == meeting.id,
+                                                     PersonDraw.exclude_previous.is_(True))
+    return list(session.scalars(select(PersonDraw.chosen_id).where(PersonDraw.id.in_(replaced))))
 
 
 def set_excluded(session: Session, meeting: Meeting, attendee: Attendee, excluded: bool, actor: str) -> None:
@@ -251,6 +261,8 @@ def score_oral(session: Session, meeting: Meeting, verdict: dict, actor: str) ->
     if round_.phase not in (Phase.OPEN.value, Phase.PAUSED.value, Phase.CLOSED.value, Phase.REVEALED.value):
         raise IllegalMove("请先出示题目")
     marked = oral(round_.question, verdict, scoring_settings(meeting.settings.get("scoring")))
+    if "ticked" in verdict:  # the record keeps which key points were ticked, in words, not only the total
+        verdict = {**verdict, "key_points": key_point_marks(round_.question, verdict)}
     answer = session.scalar(select(Answer).where(Answer.round_id == round_.id, Answer.attendee_id == round_.called_id))
     if answer is None:
         answer = Answer(round_id=round_.id, attendee_id=round_.called_id, client_id=f"host-{round_.id}")
@@ -266,12 +278,24 @@ def score_oral(session: Session, meeting: Meeting, verdict: dict, actor: str) ->
     return answer
 
 
-def set_meeting_status(session: Session, meeting: Meeting, status: str, actor: str) -> None:
-    """Open the lobby or end the meeting."""
+def mark_started(meeting: Meeting) -> None:
+    """The host's first step on the agenda: from now on the meeting was held (召开) and cannot be deleted."""
+    if meeting.started_at is None:
+        meeting.started_at = utcnow()
+
+
+def set_meeting_status(session: Session, meeting: Meeting, status: str, actor: str, close_votes: bool = False) -> None:
+    """Open the lobby or end the meeting. A meeting does not end over an open vote: the host closes it first,
+    or asks for it to be closed as part of the end (`close_votes`)."""
+    from quiz.reviewing import close_open_votes, open_votes
+
     if status not in ("open", "ended"):
         raise IllegalMove("未知的会议状态")
     if status == "ended":
         _require_settled(session, meeting)
+        if open_votes(session, [meeting.id]) and not close_votes:
+            raise IllegalMove("评议投票尚未结束：请先结束投票，或选择“结束投票并结束会议”")
+        close_open_votes(session, meeting, actor)
     meeting.status = status
     log(session, meeting, f"meeting_{status}", actor)
     session.flush()

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from core.accounts.models import User
 from core.accounts.roles import Role
 from quiz import roster
 from quiz.models import Attendee, Meeting, MeetingEvent, Person, Segment, Unit, meeting_hosts
+from quiz.review_models import Commitment
 from quiz.scoring import DEFAULT_SCORING
 
 SEGMENT_KINDS = {"call": "点名答题", "all": "全员答题", "review": "述职评议", "pledge": "表态发言",
@@ -173,10 +174,32 @@ def copy_meeting(session: Session, source: Meeting, held_on: date, creator: User
     return create_meeting(session, plan, creator)
 
 
+def delete_meeting(session: Session, meeting: Meeting, actor: str) -> None:
+    """Delete a meeting that was never held (the host never started it), recorded in its quarter's log. A held
+    meeting is the record of what happened and cannot be deleted; the demo meeting goes with `clear_demo`."""
+    if meeting.started_at is not None and not meeting.demo:
+        raise MeetingError("会议已召开，不能删除（召开过的会议是考评的记录）")
+    remove_meeting(session, meeting)
+    from quiz.quarters import log as quarter_log
+
+    quarter_log(session, meeting.quarter, "meeting_delete", actor, title=meeting.title,
+                held_on=meeting.held_on.isoformat(), demo=meeting.demo)
+
+
+def remove_meeting(session: Session, meeting: Meeting) -> None:
+    """Delete the meeting's row; the database's cascades take its agenda, attendees, rounds, votes and log."""
+    session.execute(update(Commitment).where(Commitment.rated_in_meeting_id == meeting.id)
+                    .values(rated_in_meeting_id=None, kept=None, rated_at=None))
+    session.flush()
+    session.expunge(meeting)
+    session.execute(delete(Meeting).where(Meeting.id == meeting.id))
+    session.expire_all()
+
+
 def latest_meeting(session: Session, user: User | None = None) -> Meeting | None:
-    """The most recent meeting `user` may run (the one "copy last quarter's" starts from)."""
-    return session.scalar(_visible(select(Meeting), user).order_by(Meeting.held_on.desc(), Meeting.id.desc())
-                          .limit(1))
+    """The most recent real meeting `user` may run (the one "copy last quarter's" starts from)."""
+    return session.scalar(_visible(select(Meeting), user).where(Meeting.demo.is_(False))
+                          .order_by(Meeting.held_on.desc(), Meeting.id.desc()).limit(1))
 
 
 def meetings(session: Session, user: User | None = None) -> list[Meeting]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -36,6 +37,8 @@ class Unit(Base):
     kind: Mapped[str] = mapped_column(String(20), default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The first start's sample roster: never counted in a quarter, cleared by staff (quiz/demo.py).
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Person(Base):
@@ -51,6 +54,7 @@ class Person(Base):
     is_secretary: Mapped[bool] = mapped_column(Boolean, default=False)
     groups: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     unit: Mapped[Unit | None] = relationship()
@@ -93,6 +97,10 @@ class Meeting(Base):
     current_round_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     current_draw_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     current_review_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The first start's demo meeting: never counts in a quarter, a ranking, a report or an export.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set when the host first starts it: only then was the meeting held (召开); a never-held one may be deleted.
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     units: Mapped[list[Unit]] = relationship(secondary=meeting_units, order_by=Unit.position)
@@ -163,6 +171,8 @@ class PersonDraw(Base):
     chosen_id: Mapped[int] = mapped_column(ForeignKey("attendees.id"))
     redraw_of_id: Mapped[int | None] = mapped_column(ForeignKey("person_draws.id"), nullable=True)
     redraw_reason: Mapped[str] = mapped_column(String(200), default="")
+    # A redraw that leaves the person it replaced out for the rest of the meeting (e.g. 本人不在场).
+    exclude_previous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     chosen: Mapped[Attendee] = relationship()

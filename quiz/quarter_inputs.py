@@ -21,6 +21,7 @@ from quiz.review_models import (
     QuarterResult,
     ReviewItem,
 )
+from quiz.scoring import key_point_marks
 
 CLOSED_VOTES = ("closed", "revealed")
 SHOWN_ALL_PHASES = ("closed", "revealed")
@@ -36,9 +37,14 @@ def settings_of(session: Session, quarter: str) -> ranking.Settings:
     return ranking.Settings.from_stored(row.weights, row.thresholds, row.bottom_n)
 
 
+# A meeting counts in its quarter (its ranking, 通报, exports) once it was held (召开: the host started it),
+# and never when it is a rehearsal or the demo. Every quarter figure filters with this one rule.
+COUNTED = (Meeting.rehearsal.is_(False), Meeting.demo.is_(False), Meeting.started_at.is_not(None))
+
+
 def counted_meetings(session: Session, quarter: str) -> list[Meeting]:
-    """The quarter's meetings that count (rehearsals never do), in date order."""
-    return list(session.scalars(select(Meeting).where(Meeting.quarter == quarter, Meeting.rehearsal.is_(False))
+    """The quarter's meetings that count (held; never a rehearsal or the demo), in date order."""
+    return list(session.scalars(select(Meeting).where(Meeting.quarter == quarter, *COUNTED)
                                 .order_by(Meeting.held_on, Meeting.id)))
 
 
@@ -81,9 +87,12 @@ def _called(session: Session, meetings: dict[int, Meeting], attendees: dict[int,
         if unit_id is None:
             continue
         answer = answers.get((round_.id, round_.called_id))
+        name = f"代 {person.name}（{person.position}）" if person.id in stand_ins else person.name
+        marks = key_point_marks(round_.question or {}, answer.payload) if answer is not None else []
         facts.append(ranking.CalledRound(round_.meeting_id, unit_id, round_.id, answer.score if answer else None,
-                                         _points(meetings[round_.meeting_id]), person.name,
-                                         str((round_.question or {}).get("stem", ""))))
+                                         _points(meetings[round_.meeting_id]), name,
+                                         str((round_.question or {}).get("stem", "")),
+                                         tuple((m["point"], m["ticked"]) for m in marks)))
     return facts
 
 
@@ -161,7 +170,7 @@ def load_input(session: Session, quarter: str) -> ranking.QuarterInput:
     reviews = _reviews(session, ids, meetings)
     daily = {row.unit_id: row.score for row in session.scalars(select(DailyScore).where(DailyScore.quarter == quarter))}
     unit_ids = {u.id for m in meetings.values() for u in m.units} | {a.unit_id for a in attendees if a.unit_id}
-    units = session.scalars(select(Unit).where(Unit.id.in_(unit_ids | set(daily)))).all()
+    units = session.scalars(select(Unit).where(Unit.id.in_(unit_ids | set(daily)), Unit.demo.is_(False))).all()
     return ranking.QuarterInput(
         units=[ranking.UnitInfo(u.id, u.name, u.position) for u in units], attendance=_attendance(attendees),
         called=called, all_rounds=all_records, reviews=reviews, daily=daily,

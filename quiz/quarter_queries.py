@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quiz import ranking
+from quiz.attendance_figures import Figures, attendance_figures
 from quiz.models import Meeting, Unit
 from quiz.quarter_inputs import counted_meetings, load_input
 from quiz.review_models import (
@@ -38,7 +39,8 @@ class QuarterSummary:
 def overview(session: Session) -> list[QuarterSummary]:
     """Every quarter with a meeting or settings, newest first."""
     found: dict[str, QuarterSummary] = {}
-    for quarter, rehearsal in session.execute(select(Meeting.quarter, Meeting.rehearsal)):
+    real = select(Meeting.quarter, Meeting.rehearsal).where(Meeting.demo.is_(False))
+    for quarter, rehearsal in session.execute(real):
         line = found.setdefault(quarter, QuarterSummary(quarter))
         line.rehearsals += bool(rehearsal)
         line.meetings += not rehearsal
@@ -58,7 +60,7 @@ class UnitDetail:
     unit: Unit
     result: QuarterResult | None
     meetings: dict[int, Meeting]
-    attendance: list[tuple[Meeting, str | None, dict[str, int]]]
+    attendance: list[tuple[Meeting, str | None, Figures]]  # the figures of quiz/attendance_figures.py
     called: list[ranking.CalledRound]
     all_records: list[ranking.AllRecord]
     reviews: list[tuple[Meeting, dict[str, Any]]]
@@ -75,8 +77,9 @@ def unit_detail(session: Session, quarter: str, unit_id: int) -> UnitDetail | No
     attendance = []
     for fact in data.attendance:
         if fact.unit_id == unit_id:
-            counts = {status: fact.statuses.count(status) for status in sorted(set(fact.statuses))}
-            attendance.append((meetings[fact.meeting_id], ranking.unit_presence(fact.statuses), counts))
+            per_unit, _ = attendance_figures(session, [fact.meeting_id], [unit])
+            figures = next(f for f in per_unit if f.unit == unit.name)
+            attendance.append((meetings[fact.meeting_id], ranking.unit_presence(fact.statuses), figures))
     return UnitDetail(
         unit, session.get(QuarterResult, (quarter, unit_id)), meetings, attendance,
         [r for r in data.called if r.unit_id == unit_id], [r for r in data.all_rounds if r.unit_id == unit_id],

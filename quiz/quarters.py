@@ -247,6 +247,11 @@ def close(session: Session, quarter: str, actor: str) -> None:
     row = _open_row(session, quarter)
     if not row.approved:
         raise QuarterError("请先完成审定，再封存")
+    from quiz.review_vote import open_votes
+
+    meeting_ids = list(session.scalars(select(Meeting.id).where(Meeting.quarter == quarter)))
+    if open_votes(session, meeting_ids):
+        raise QuarterError("本季度仍有会议的评议投票未结束，请先结束投票，再封存")
     row.status = "closed"
     log(session, quarter, "close", actor)
 

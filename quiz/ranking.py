@@ -84,6 +84,7 @@ class CalledRound:
     points: float
     person: str = ""
     stem: str = ""
+    key_points: tuple[tuple[str, bool], ...] = ()  # an oral answer's key points as marked: (point, ticked)
 
 
 @dataclass(frozen=True)
@@ -403,9 +404,14 @@ def _tie_value(score: UnitScore, key: str) -> float:
     return component.value if component is not None and component.counted and component.value is not None else -1.0
 
 
-def rank_key(score: UnitScore) -> tuple[float, float, float, float, int, int]:
+def absences(score: UnitScore) -> int:
+    """How many of the unit's components are 缺席 (absent without leave, counted as 0)."""
+    return sum(1 for component in score.components.values() if component.status == ABSENT)
+
+
+def rank_key(score: UnitScore) -> tuple[float, int, float, float, float, int, int]:
     """The sort key of `rank_units` (smaller sorts first)."""
-    return (-(score.total or 0.0), -_tie_value(score, "review"), -_tie_value(score, "called"),
+    return (-(score.total or 0.0), absences(score), -_tie_value(score, "review"), -_tie_value(score, "called"),
             -_tie_value(score, "all"), score.position, score.unit_id)
 
 
@@ -415,11 +421,13 @@ def rank_units(scores: list[UnitScore], bottom_n: int,
 
     Order (each rule only decides what the ones before it left tied):
       1. higher total (as stored, rounded to 0.01);
-      2. higher 述职评议;
-      3. higher 点名答题;
-      4. higher 全员答题 — in 2–4 a component left out (excused / none) sorts below any value, and an
+      2. fewer components 缺席 (absent without leave): a unit that came and scored 0 ranks above one that
+         stayed away without leave and was given its 0;
+      3. higher 述职评议;
+      4. higher 点名答题;
+      5. higher 全员答题 — in 3–5 a component left out (excused / none) sorts below any value, and an
          absent one counts as its 0;
-      5. earlier in the units' display order (Unit.position), then the lower unit id.
+      6. earlier in the units' display order (Unit.position), then the lower unit id.
     Ranks are 1..N with no shared ranks. The last `bottom_n` ranked units are flagged bottom (排名靠后);
     a bottom unit also bottom in the previous quarter is flagged repeat_bottom (连续靠后). Units without a
     total get no rank, no flag and no grade, and are listed after the ranked ones in display order.

@@ -1,8 +1,9 @@
 """述职评议 (a unit secretary reports and is rated face to face), commitments, and the quarter's scores.
 
 Anonymity by construction: `VoteReceipt` says only *that* someone voted on an item; `Ballot` holds the
-ratings under a random token with no rater, no time and no sequence number; `BallotLink` — the one row tying
-a rater to their ballot so they can change it — is deleted when the host closes the vote.
+ratings under a random token with no rater, no time and no sequence number, and is written only at the close,
+all of an item's ballots in one transaction and in random order. While the vote is open a rater's rating
+waits in `PendingBallot`, sealed under the vote's key (quiz/ballot_box.py), which is destroyed after the close.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, utcnow
@@ -37,6 +38,8 @@ class ReviewItem(Base):
     group_weights: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     min_ballots: Mapped[int] = mapped_column(Integer, default=3)
     comment: Mapped[str] = mapped_column(Text, default="")
+    # Names the vote's key file in VOTE_KEY_DIR (not secret: the key is in the file, removed after the close).
+    vote_key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     unit: Mapped[Unit] = relationship()
     speaker: Mapped[Attendee | None] = relationship()
@@ -62,14 +65,15 @@ class Ballot(Base):
     scores: Mapped[dict[str, float]] = mapped_column(JSON)
 
 
-class BallotLink(Base):
-    """While the vote is open: which ballot is whose, so a rater can change it. Deleted on close."""
+class PendingBallot(Base):
+    """While the vote is open: a rater's rating, sealed. `handle` is an HMAC of the rater under the vote's key
+    (so their phone can change it), `sealed` the AES-GCM ciphertext of a fixed length. Deleted at the close."""
 
-    __tablename__ = "ballot_links"
+    __tablename__ = "pending_ballots"
 
     item_id: Mapped[int] = mapped_column(ForeignKey("review_items.id", ondelete="CASCADE"), primary_key=True)
-    attendee_id: Mapped[int] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), primary_key=True)
-    token: Mapped[str] = mapped_column(String(43))
+    handle: Mapped[str] = mapped_column(String(43), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class PaperTally(Base):

@@ -1,14 +1,14 @@
 """The 述职评议 / 表态发言 segment on a live meeting: items, speech timer, the anonymous vote, 点评 and
 commitments. Takes a session and flushes; the socket boundary commits, then broadcasts.
 
-Ballots are anonymous by construction (see quiz/review_models.py). Rating payloads are never logged.
+Ballots are anonymous by construction (see quiz/review_models.py and docs/security.md): while the vote is
+open a rating waits sealed under the vote's key (quiz/ballot_box.py); the close writes all of an item's
+ballots at once, in random order, and `after_close` then destroys the key. Rating payloads are never logged.
 """
 
 from __future__ import annotations
 
-import secrets
-
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
@@ -16,7 +16,17 @@ from quiz import review
 from quiz.engine import IllegalMove
 from quiz.meetings import log, previous_quarter
 from quiz.models import Attendee, Meeting, Segment
-from quiz.review_models import Ballot, BallotLink, Commitment, PaperTally, ReviewItem, VoteReceipt
+from quiz.review_models import Ballot, Commitment, PaperTally, PendingBallot, ReviewItem
+from quiz.review_vote import (  # noqa: F401  (the vote's half of this service, re-exported for the boundaries)
+    after_close,
+    close_open_votes,
+    close_vote,
+    has_voted,
+    my_ballot,
+    open_vote,
+    open_votes,
+    submit_ballot,
+)
 
 KEPT_LABELS = {"kept": "已兑现", "partly": "部分兑现", "not_kept": "未兑现"}
 MAX_COMMITMENT = 300
@@ -113,27 +123,6 @@ def speech(session: Session, meeting: Meeting, action: str, actor: str) -> None:
     session.flush()
 
 
-def open_vote(session: Session, meeting: Meeting, actor: str) -> None:
-    """Phones may now rate the speaker."""
-    item = _item(session, meeting)
-    if item.vote_state != "pending":
-        raise IllegalMove("该单位的评议投票已开始或已结束" if item.vote_state != "none" else "表态发言不评议")
-    item.vote_state = "open"
-    log(session, meeting, "vote_open", actor, item_id=item.id)
-    session.flush()
-
-
-def close_vote(session: Session, meeting: Meeting, actor: str) -> None:
-    """End the vote and delete every rater → ballot link: from now on no ballot can be traced to its rater."""
-    item = _item(session, meeting)
-    if item.vote_state != "open":
-        raise IllegalMove("投票未在进行中")
-    session.execute(delete(BallotLink).where(BallotLink.item_id == item.id))
-    item.vote_state = "closed"
-    log(session, meeting, "vote_close", actor, item_id=item.id)
-    session.flush()
-
-
 def reveal(session: Session, meeting: Meeting, actor: str) -> None:
     """Show the result — only after the vote and only with at least the minimum number of ballots."""
     item = _item(session, meeting)
@@ -160,41 +149,12 @@ def eligible_rater_count(session: Session, meeting: Meeting, item: ReviewItem) -
         or_(Attendee.unit_id.is_(None), Attendee.unit_id != item.unit_id))) or 0
 
 
-def submit_ballot(session: Session, item: ReviewItem, rater: Attendee, payload: object) -> None:
-    """Store or change a rater's ballot while the vote is open. Nothing here is logged."""
-    if item.vote_state != "open":
-        raise IllegalMove("投票未开放或已结束")
-    if rater.anonymous or rater.status != "present":
-        raise IllegalMove("只有签到的参会人员可以评议")
-    if rater.unit_id == item.unit_id:
-        raise IllegalMove("不能评议本单位")
-    scores = review.read_ballot(item.criteria, payload)
-    link = session.get(BallotLink, (item.id, rater.id))
-    if link is not None:
-        session.get(Ballot, link.token).scores = scores
-    else:
-        token = secrets.token_urlsafe(32)
-        group = next((g for g in rater.groups if g in item.group_weights), "")
-        session.add(Ballot(token=token, item_id=item.id, rater_group=group, scores=scores))
-        session.add(BallotLink(item_id=item.id, attendee_id=rater.id, token=token))
-        session.add(VoteReceipt(item_id=item.id, attendee_id=rater.id))
-    session.flush()
-
-
-def my_ballot(session: Session, item: ReviewItem, rater: Attendee) -> dict | None:
-    """The rater's own ballot, while the vote is open (afterwards the link is gone)."""
-    link = session.get(BallotLink, (item.id, rater.id))
-    return session.get(Ballot, link.token).scores if link else None
-
-
-def has_voted(session: Session, item: ReviewItem, rater: Attendee) -> bool:
-    """Whether the rater has a receipt for the item."""
-    return session.get(VoteReceipt, (item.id, rater.id)) is not None
-
-
 def turnout(session: Session, meeting: Meeting, item: ReviewItem) -> tuple[int, int]:
     """(phone ballots + paper ballots, eligible raters present)."""
     phone = session.scalar(select(func.count()).select_from(Ballot).where(Ballot.item_id == item.id)) or 0
+    if item.vote_state == "open":  # the ballots are still sealed
+        phone += session.scalar(select(func.count()).select_from(PendingBallot)
+                                .where(PendingBallot.item_id == item.id)) or 0
     paper = sum(_paper_count(item, t.counts) for t in session.scalars(
         select(PaperTally).where(PaperTally.item_id == item.id)))
     return phone + paper, eligible_rater_count(session, meeting, item)

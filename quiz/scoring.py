@@ -86,3 +86,13 @@ def oral(question: dict[str, Any], verdict: Any, settings: dict[str, Any]) -> Ma
     total = sum(weights) or 1.0
     earned = sum(w for i, w in enumerate(weights) if i in ticked)
     return Marked(earned >= total, round(points * earned / total, 2))
+
+
+def key_point_marks(question: dict[str, Any], verdict: Any) -> list[dict[str, Any]]:
+    """The 简答 question's key points as the host marked them: [{"point", "weight", "ticked"}, …] (stored with
+    the answer and shown in the minutes and the unit's breakdown); [] for a right / wrong verdict."""
+    if question.get("type") != "简答" or not isinstance(verdict, dict) or "ticked" not in verdict:
+        return []
+    ticked = set(verdict.get("ticked") or [])
+    return [{"point": str(p.get("point", "")), "weight": p.get("weight", 1), "ticked": index in ticked}
+            for index, p in enumerate(question.get("answer") or []) if isinstance(p, dict)]

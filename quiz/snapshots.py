@@ -185,16 +185,24 @@ def personal_state(session: Session, meeting: Meeting, attendee: Attendee) -> di
 
 def meeting_results(session: Session, meeting: Meeting) -> list[dict[str, Any]]:
     """This meeting's results per unit (shown in the 结果公布 segment)."""
+    from quiz import reviewing
     from quiz.results import AnswerFact, unit_results
+    from quiz.review_models import ReviewItem
 
     rows = session.execute(
         select(Attendee.unit_id, Round.mode, Answer.correct, Answer.score)
         .join(Round, Answer.round_id == Round.id).join(Attendee, Answer.attendee_id == Attendee.id)
         .where(Round.meeting_id == meeting.id, Round.phase != Phase.REPLACED.value))
     facts = [AnswerFact(unit_id, mode, bool(correct), float(score)) for unit_id, mode, correct, score in rows]
+    reviews = {}
+    for item in session.scalars(select(ReviewItem).where(ReviewItem.meeting_id == meeting.id,
+                                                         ReviewItem.vote_state == "revealed")):
+        score = reviewing.result(session, item).score
+        if score is not None:
+            reviews[item.unit_id] = score
     return [{"name": r.name, "called_points": round(r.called_points, 2), "called_answers": r.called_answers,
-             "accuracy": r.accuracy, "all_answers": r.all_answers}
-            for r in unit_results([(u.id, u.name) for u in meeting.units], facts)]
+             "accuracy": r.accuracy, "all_answers": r.all_answers, "review_score": r.review_score}
+            for r in unit_results([(u.id, u.name) for u in meeting.units], facts, reviews)]
 
 
 def review_state(session: Session, meeting: Meeting, for_host: bool = False) -> dict[str, Any] | None:
@@ -209,7 +217,8 @@ def review_state(session: Session, meeting: Meeting, for_host: bool = False) -> 
     speaker = item.speaker
     state: dict[str, Any] = {
         "item_id": item.id, "unit_id": item.unit_id, "unit": item.unit.name, "kind": segment_kind(meeting),
-        "speaker": {"name": speaker.name, "position": speaker.position} if speaker else None,
+        "speaker": {"name": speaker.name, "position": speaker.position, "label": attendance.who_label(speaker),
+                    "deputy": attendance.stood_in_for(speaker) is not None} if speaker else None,
         "part": item.part, "part_label": review.PARTS.get(item.part, ""),
         "speech": {"started_ms": epoch_ms(item.speech_started_at), "stopped_ms": epoch_ms(item.speech_stopped_at),
                    "limit_s": item.speech_limit_s},

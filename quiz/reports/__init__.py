@@ -3,7 +3,7 @@
 Reads stored rows only: `QuarterResult` (one per unit and quarter, written by the quarter's computation),
 meetings, draws, rounds, answers, review items and commitments. Nothing is exported before the quarter is
 approved (审定). Anonymity: a vote reaches a report only as the aggregates `quiz.reviewing` computes (turnout
-counts; a revealed vote's tally); no ballot token, `BallotLink` or `VoteReceipt` is ever put in one.
+counts; a revealed vote's tally); no ballot token, sealed `PendingBallot` or `VoteReceipt` is ever put in one.
 """
 
 from quiz.reports.minutes import (

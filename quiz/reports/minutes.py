@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.localtime import local
 from quiz import review, reviewing
+from quiz.attendance import who_label
+from quiz.attendance_figures import Figures, attendance_figures
 from quiz.calling import POOL_KINDS
 from quiz.models import Answer, Attendee, Meeting, PersonDraw, Round, Segment, Unit
 from quiz.reports.text import (
-    CHINA_TIME,
     COMMITMENT_KINDS,
     COMPONENTS,
     KEPT_LABELS,
@@ -29,56 +30,25 @@ from quiz.reports.text import (
     quarter_label,
 )
 from quiz.review_models import Commitment, Quarter, QuarterResult, ReviewItem, ScoreCorrection
+from quiz.scoring import key_point_marks
 
 # a meeting's minutes --------------------------------------------------------------------------------
 
-@dataclass
-class AttendanceRow:
-    """应到 / 实到 / 请假 / 缺席 / 代会 (and 未签到) for one unit, or for the whole meeting."""
-
-    unit: str
-    expected: int = 0
-    present: int = 0
-    leave: int = 0
-    absent: int = 0
-    deputized: int = 0
-    unchecked: int = 0
-
-    def add(self, status: str) -> None:
-        """Count one attendee with this status."""
-        self.expected += 1
-        name = {"present": "present", "leave": "leave", "absent": "absent", "deputized": "deputized"}.get(
-            status, "unchecked")
-        setattr(self, name, getattr(self, name) + 1)
-
-    @property
-    def rate(self) -> str:
-        """出席率 = 实到 / 应到."""
-        return percent_text(self.present, self.expected)
-
-
-def attendance_rows(meeting: Meeting) -> tuple[list[AttendanceRow], AttendanceRow]:
-    """Attendance per participating unit in display order, and the meeting's total (anonymous audience left out)."""
-    rows = {unit.id: AttendanceRow(unit.name) for unit in meeting.units}
-    total = AttendanceRow("合计")
-    for attendee in meeting.attendees:
-        if attendee.anonymous:
-            continue
-        row = rows.setdefault(attendee.unit_id, AttendanceRow(attendee.unit.name if attendee.unit else "未分单位"))
-        row.add(attendee.status)
-        total.add(attendee.status)
-    return list(rows.values()), total
+def attendance_rows(session: Session, meeting: Meeting) -> tuple[list[Figures], Figures]:
+    """Attendance per participating unit in display order, and the meeting's total (quiz/attendance_figures.py:
+    the same query and rule as the quarter's report)."""
+    return attendance_figures(session, [meeting.id], list(meeting.units))
 
 
 def _who(attendee: Attendee | None) -> str:
     if attendee is None:
         return ""
     unit = attendee.unit.name if attendee.unit else ""
-    return " ".join(part for part in (unit, attendee.position, attendee.name) if part)
+    return " ".join(part for part in (unit, who_label(attendee)) if part)
 
 
 def _local_time(moment: datetime | None) -> str:
-    return moment.astimezone(CHINA_TIME).strftime("%H:%M") if moment else ""
+    return local(moment).strftime("%H:%M") if moment else ""
 
 
 def draw_lines(session: Session, meeting: Meeting) -> list[dict[str, Any]]:
@@ -90,7 +60,8 @@ def draw_lines(session: Session, meeting: Meeting) -> list[dict[str, Any]]:
     return [{"number": numbers[d.id], "time": _local_time(d.created_at), "who": _who(d.chosen),
              "pool": POOL_KINDS.get(str((d.pool or {}).get("kind")), "随机点名"), "candidates": len(d.candidates or []),
              "redraw_of": numbers.get(d.redraw_of_id) if d.redraw_of_id else None,
-             "redraw_reason": d.redraw_reason, "superseded": d.id in redrawn} for d in draws]
+             "redraw_reason": d.redraw_reason, "excluded": d.exclude_previous, "superseded": d.id in redrawn}
+            for d in draws]
 
 
 def _answer_facts(session: Session, meeting: Meeting) -> dict[int, list[tuple[int, int | None, bool, float]]]:
@@ -125,10 +96,14 @@ def round_lines(session: Session, meeting: Meeting) -> list[dict[str, Any]]:
               if _asked(r)]
     facts = _answer_facts(session, meeting)
     present = sum(1 for a in meeting.attendees if a.status == "present")
+    verdicts = dict(session.execute(select(Answer.round_id, Answer.payload).join(Round, Answer.round_id == Round.id)
+                                    .where(Round.meeting_id == meeting.id, Round.mode == "called",
+                                           Answer.attendee_id == Round.called_id)).all())
     return [{"number": number, "mode": MODE_LABELS.get(r.mode, r.mode), "type": r.question.get("type", ""),
              "stem": r.question.get("stem", ""), "options": list(r.question.get("options") or []),
              "called": _who(r.called) if r.mode == "called" else "全体参会人员", "time": _local_time(r.opened_at),
              "replaced": r.phase == "replaced", "replaced_reason": r.replaced_reason,
+             "key_points": key_point_marks(r.question, verdicts.get(r.id)) if r.mode == "called" else [],
              "result": "" if r.phase == "replaced" else _round_result(r, facts.get(r.id, []), present)}
             for number, r in enumerate(rounds, start=1)]
 
@@ -198,7 +173,7 @@ def meeting_minutes(session: Session, meeting_id: int) -> dict[str, Any] | None:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         return None
-    units, total = attendance_rows(meeting)
+    units, total = attendance_rows(session, meeting)
     return {"meeting": meeting, "quarter_label": quarter_label(meeting.quarter),
             "held_on": chinese_date(meeting.held_on), "attendance": units, "attendance_total": total,
             "draws": draw_lines(session, meeting), "rounds": round_lines(session, meeting),

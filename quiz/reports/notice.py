@@ -140,6 +140,8 @@ def _body(document, context: dict[str, Any]) -> None:  # type: ignore[no-untyped
         _paragraph(document, heading, font=HEADING_FONT)
         for text in texts:
             _paragraph(document, text)
+        if heading.startswith("一") and context["turnout"].meetings:
+            _table(document, context["attendance_header"], context["attendance_table"])
         if heading.startswith("二"):
             _ranking_table(document, context)
     _paragraph(document, "希望各单位对照考评结果，查找差距不足，压实党组织书记抓党建第一责任人职责。")

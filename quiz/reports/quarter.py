@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quiz.models import Meeting, Unit
+from core.localtime import local_today
+from quiz.attendance_figures import Figures, attendance_figures
+from quiz.models import Unit
+from quiz.quarter_inputs import counted_meetings
 from quiz.reports.notice import quarter_docx
 from quiz.reports.text import (
-    CHINA_TIME,
     COMPONENTS,
     FORMAT_LINE,
     GRADES,
@@ -28,7 +30,6 @@ from quiz.reports.text import (
     flags_text,
     grade_text,
     number_text,
-    percent_text,
     quarter_label,
     weight_shares,
 )
@@ -53,19 +54,17 @@ class RankingRow:
 
 @dataclass
 class Turnout:
-    """The quarter's meetings and attendance (non-rehearsal meetings only)."""
+    """The quarter's meetings that count (held; not rehearsals, not the demo) and their attendance: the total
+    and per unit, from quiz/attendance_figures.py (the minutes use the same)."""
 
     meetings: list[tuple[str, str]] = field(default_factory=list)
-    expected: int = 0
-    present: int = 0
-    leave: int = 0
-    absent: int = 0
-    deputized: int = 0
+    total: Figures = field(default_factory=lambda: Figures("合计"))
+    units: list[Figures] = field(default_factory=list)
 
-    @property
-    def rate(self) -> str:
-        """出席率 = 实到 / 应到."""
-        return percent_text(self.present, self.expected)
+    def __getattr__(self, name: str) -> Any:  # expected, present, leave, absent, deputized, rate: the total's
+        if name in ("expected", "present", "leave", "absent", "deputized", "unchecked", "rate"):
+            return getattr(self.total, name)
+        raise AttributeError(name)
 
 
 def _weights(quarter: Quarter, results: list[QuarterResult]) -> dict[str, float]:
@@ -99,21 +98,19 @@ def ranking_rows(session: Session, quarter: Quarter, keys: list[str]) -> list[Ra
 
 
 def quarter_turnout(session: Session, quarter: str) -> Turnout:
-    """Meetings held in the quarter (rehearsals left out) and their attendance, anonymous audience not counted."""
-    turnout = Turnout()
-    meetings = session.scalars(select(Meeting).where(Meeting.quarter == quarter, Meeting.rehearsal.is_(False))
-                               .order_by(Meeting.held_on, Meeting.id)).all()
-    for meeting in meetings:
-        turnout.meetings.append((chinese_date(meeting.held_on), meeting.title))
-        for attendee in meeting.attendees:
-            if attendee.anonymous:
-                continue
-            turnout.expected += 1
-            turnout.present += attendee.status == "present"
-            turnout.leave += attendee.status == "leave"
-            turnout.absent += attendee.status == "absent"
-            turnout.deputized += attendee.status == "deputized"
-    return turnout
+    """Meetings held in the quarter that count, and their attendance (anonymous audience not counted)."""
+    meetings = counted_meetings(session, quarter)
+    units, total = attendance_figures(session, [m.id for m in meetings])
+    return Turnout([(chinese_date(m.held_on), m.title) for m in meetings], total, units)
+
+
+ATTENDANCE_HEADER = ["单位", "应到", "实到", "请假", "缺席", "代会", "出席率"]
+
+
+def attendance_table(turnout: Turnout) -> list[list[str]]:
+    """The per-unit attendance and the total, as the page, the .xlsx and the .docx show them (人次)."""
+    return [[f.unit, str(f.expected), str(f.present), str(f.leave), str(f.absent), str(f.deputized), f.rate]
+            for f in [*turnout.units, turnout.total]]
 
 
 def _grade_groups(rows: list[RankingRow]) -> list[tuple[str, list[str]]]:
@@ -151,9 +148,10 @@ def quarter_report_context(session: Session, quarter: str, today: date | None = 
         "grade_rule": _grade_rule(record.thresholds or {}),
         "bottom_rule": (f"排名后{record.bottom_n}名的单位标记为“排名靠后”；上一季度亦排名靠后的，"
                         "标记为“连续靠后”。被标记单位的党组织书记在下次会议上作表态发言。"),
-        "turnout": quarter_turnout(session, quarter), "summary": _summary(rows), "grades": _grade_groups(rows),
+        "turnout": (turnout := quarter_turnout(session, quarter)), "attendance_header": ATTENDANCE_HEADER,
+        "attendance_table": attendance_table(turnout), "summary": _summary(rows), "grades": _grade_groups(rows),
         "flagged": [(row.unit, row.flags) for row in rows if row.flags],
-        "date": chinese_date(today or datetime.now(CHINA_TIME).date()), "format_line": FORMAT_LINE,
+        "date": chinese_date(today or local_today()), "format_line": FORMAT_LINE,
     }
 
 

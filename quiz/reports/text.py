@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta, timezone
+from datetime import date
 from typing import Any
 
-CHINA_TIME = timezone(timedelta(hours=8))  # China keeps one offset all year
 COMPONENTS = {"called": "点名答题", "all": "全员答题", "review": "述职评议", "daily": "日常考核"}
 STATUS_WORDS = {"excused": "请假（不计）", "absent": "缺席（计0分）", "none": "无数据（不计）"}
 GRADES = ("先进", "一般", "软弱涣散")
@@ -17,7 +16,8 @@ RECIPIENTS = "各县（市、区）委组织部，市直各单位党组（党委
 MISSING_RULE = ("分项为“请假”（举行该分项的会议均请假）或“无数据”（如出席但未被点名、未导入日常考核）的，"
                 "不计入总分，总分按计入分项的权重重新折算：总分 = Σ(权重×得分) ÷ Σ权重；"
                 "分项为“缺席”（有会议缺席或未签到）的，计0分。")
-TIE_BREAK_RULE = ("总分相同的，依次比较述职评议、点名答题、全员答题得分，高者在前（不计入的分项排在任何得分之后，"
+TIE_BREAK_RULE = ("总分相同的，缺席分项少的在前（到会作答得0分的单位排在无故缺席的单位之前）；仍相同的，"
+                  "依次比较述职评议、点名答题、全员答题得分，高者在前（不计入的分项排在任何得分之后，"
                   "缺席的分项按0分比较）；仍相同的，按单位排列顺序。名次不并列；没有总分的单位不排名，列于最后。")
 MODE_LABELS = {"called": "点名作答", "all": "全员作答"}
 VOTE_LABELS = {"pending": "未开始", "open": "投票中", "closed": "已截止（未公布）", "revealed": "已公布"}

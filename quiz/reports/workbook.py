@@ -72,12 +72,19 @@ def _basis_sheet(sheet, context: dict[str, Any]) -> None:  # type: ignore[no-unt
                             str(component.get("basis", ""))])
 
 
+def _attendance_sheet(sheet, context: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    _header(sheet, context["attendance_header"], {1: 26})
+    for line in context["attendance_table"]:
+        _append(sheet, [line[0], *(int(cell) for cell in line[1:-1]), line[-1]])
+
+
 def quarter_xlsx(context: dict[str, Any]) -> bytes:
-    """The quarter as a workbook: 排名 (every value or its status in words), 说明 (rules), 计分依据."""
+    """The quarter as a workbook: 排名 (every value or its status in words), 说明 (rules), 计分依据, 出席情况."""
     workbook = Workbook()
     _ranking_sheet(workbook.active, context)
     _notes_sheet(workbook.create_sheet("说明"), context)
     _basis_sheet(workbook.create_sheet("计分依据"), context)
+    _attendance_sheet(workbook.create_sheet("出席情况"), context)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

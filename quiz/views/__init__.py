@@ -7,4 +7,4 @@ roster_bp = Blueprint("roster", __name__, url_prefix="/roster")
 meetings_bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 public_bp = Blueprint("public", __name__)
 
-from quiz.views import meeting_pages, public_pages, roster_pages  # noqa: E402, F401  (register routes)
+from quiz.views import demo_pages, meeting_pages, public_pages, roster_pages  # noqa: E402, F401  (register routes)

@@ -14,7 +14,7 @@ from core.db import db
 from question_bank import exchange
 from question_bank.transfer.reading import FileProblem, Limits
 from question_bank.views.common import download, int_arg
-from quiz import roster
+from quiz import demo, roster
 from quiz.models import Person, Unit
 from quiz.roster_transfer import UNIT_KINDS, parse_groups, template_xlsx
 from quiz.views import roster_bp
@@ -240,8 +240,8 @@ def template():
 @roster_bp.get("/import")
 @role_required(Role.EDITOR)
 def import_start():
-    """The upload form."""
-    return render_template("roster/import.html")
+    """The upload form (offering to clear the demo data first, while there is any)."""
+    return render_template("roster/import.html", has_demo=demo.has_demo(db.session))
 
 
 @roster_bp.post("/import")

@@ -41,7 +41,9 @@
       var question = button.getAttribute("data-confirm");
       if (question && !window.confirm(question)) return;
       var seconds = button.getAttribute("data-seconds");
-      command(button.getAttribute("data-command"), seconds ? { seconds: Number(seconds) } : {});
+      var body = seconds ? { seconds: Number(seconds) } : {};
+      if (button.hasAttribute("data-close-votes")) body.close_votes = true;  // end the meeting and its open vote
+      command(button.getAttribute("data-command"), body);
     });
   });
 
@@ -51,7 +53,8 @@
   }
   $("draw-person").addEventListener("click", function () { command("draw_person", pool()); });
   $("redraw-person").addEventListener("click", function () {
-    command("redraw_person", Object.assign(pool(), { reason: $("redraw-reason").value.trim() }));
+    command("redraw_person", Object.assign(pool(), { reason: $("redraw-reason").value.trim(),
+                                                     exclude: $("redraw-exclude").checked }));
   });
   function filters() {
     var types = Array.prototype.map.call(document.querySelectorAll("#types input:checked"), function (i) { return i.value; });
@@ -185,7 +188,7 @@
       }));
       $("review-current").hidden = !review;
       if (!review) return;
-      $("review-speaker").textContent = review.unit + " · " + (review.speaker ? review.speaker.position + review.speaker.name : "（无第一责任人）") +
+      $("review-speaker").textContent = review.unit + " · " + (review.speaker ? review.speaker.label : "（无第一责任人）") +
         (review.part_label ? " · " + review.part_label : "");
       $("turnout").textContent = "投票 " + review.turnout.ballots + " / " + review.turnout.eligible + "（至少 " + review.min_ballots + " 票方可公布）";
       var r = review.result;

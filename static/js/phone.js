@@ -98,7 +98,7 @@
 
   function renderReview() {
     var review = state.review, parts = [];
-    var who = review.speaker ? review.speaker.position + " " + review.speaker.name : "";
+    var who = review.speaker ? review.speaker.label : "";
     parts.push(el("p", { class: "stem", text: review.unit + (who ? " · " + who : "") }));
     if (review.part_label) parts.push(el("p", { class: "hint", text: "正在" + review.part_label }));
     var own = me && me.unit_id === review.unit_id;

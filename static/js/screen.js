@@ -51,17 +51,18 @@
     var rows = state.results.map(function (r, i) {
       return el("tr", {}, [el("td", { text: String(i + 1) }), el("td", { text: r.name }),
         el("td", { text: r.called_answers ? String(r.called_points) : "—" }),
-        el("td", { text: r.accuracy === null ? "—" : r.accuracy + "%" }), el("td", { text: String(r.all_answers) })]);
+        el("td", { text: r.accuracy === null ? "—" : r.accuracy + "%" }), el("td", { text: String(r.all_answers) }),
+        el("td", { text: r.review_score === null || r.review_score === undefined ? "—" : String(r.review_score) })]);
     });
     Live.replace(question, [el("h2", { class: "results-title", text: "本次会议结果" + (state.meeting.rehearsal ? "（彩排，不计分）" : "") }),
-      el("table", { class: "results" }, [el("thead", {}, [el("tr", {}, ["序", "单位", "点名答题得分", "全员答题正确率", "作答次数"].map(function (h) { return el("th", { text: h }); }))]),
+      el("table", { class: "results" }, [el("thead", {}, [el("tr", {}, ["序", "单位", "点名答题得分", "全员答题正确率", "作答次数", "述职评议得分"].map(function (h) { return el("th", { text: h }); }))]),
         el("tbody", {}, rows)])]);
   }
 
   function renderReview() {
     show(question);
     var review = state.review, parts = [];
-    var who = review.speaker ? review.speaker.position + " " + review.speaker.name : "";
+    var who = review.speaker ? review.speaker.label : "";
     parts.push(el("p", { class: "called", text: (review.kind === "pledge" ? "表态发言 · " : "述职评议 · ") + review.unit }));
     parts.push(el("p", { class: "stem", text: who + (review.part_label ? " · " + review.part_label : "") }));
     parts.push(el("p", { class: "speech-clock", id: "speech-clock" }));

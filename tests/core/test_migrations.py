@@ -3,6 +3,7 @@ upgrades in place without losing rows. Runs on SQLite and PostgreSQL, each in a 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,4 +92,35 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path):
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
+
+
+def test_the_upgrade_closes_open_votes_and_reshuffles_ballots_cast_in_voting_order(tmp_path: Path):
+    """Ballots stored before 0007 lie in voting order beside their receipts (and ballot_links pair them
+    outright): the upgrade drops the links, closes a vote left open and rewrites the ballots in random order.
+    (SQLite without foreign keys, so that the rows need no meeting around them.)"""
+    engine = create_engine(f"sqlite:///{tmp_path / 'old-votes.sqlite3'}")
+    migrate.upgrade(engine, "0004")
+    raters = 160
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO review_items (id, meeting_id, segment_id, unit_id, position, part, speech_limit_s,"
+            " vote_state, criteria, group_weights, min_ballots, comment)"
+            " VALUES (1, 1, 1, 1, 0, '', 300, 'open', '[]', '{}', 3, '')"))
+        for rater in range(raters):
+            connection.execute(text("INSERT INTO ballots (token, item_id, rater_group, scores) VALUES (:t, 1, '', :s)"),
+                               {"t": f"old-{rater:03d}", "s": f'{{"n": {rater}}}'})
+            connection.execute(text("INSERT INTO vote_receipts (item_id, attendee_id) VALUES (1, :a)"), {"a": rater})
+            connection.execute(text("INSERT INTO ballot_links (item_id, attendee_id, token) VALUES (1, :a, :t)"),
+                               {"a": rater, "t": f"old-{rater:03d}"})
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT vote_state FROM review_items")).scalar() == "closed"
+        assert "ballot_links" not in inspect(connection).get_table_names()
+        ballots = [json.loads(s)["n"] for s in connection.execute(text("SELECT scores FROM ballots ORDER BY rowid"))
+                   .scalars()]
+        receipts = list(connection.execute(text("SELECT attendee_id FROM vote_receipts ORDER BY rowid")).scalars())
+        tokens = list(connection.execute(text("SELECT token FROM ballots")).scalars())
+    assert sorted(ballots) == list(range(raters)) and not any(t.startswith("old-") for t in tokens)
+    assert sum(b == r for b, r in zip(ballots, receipts, strict=True)) < raters // 10  # chance: about 1
     engine.dispose()

@@ -7,15 +7,16 @@ from itertools import count
 
 import pytest
 
+from core.db import utcnow
 from quiz import roster
 from quiz.meetings import MeetingPlan, create_meeting
 
 _meetings = count(1)
 
 
-def make_meeting(session, units: int = 3, **plan):  # type: ignore[no-untyped-def]
+def make_meeting(session, units: int = 3, held: bool = True, **plan):  # type: ignore[no-untyped-def]
     """Units 单位1…N (named afresh for each further meeting), each with a secretary (第一责任人) and a deputy,
-    and a meeting of all of them."""
+    and a meeting of all of them — held (started by its host, so it counts in its quarter) unless `held=False`."""
     made = []
     batch = next(_meetings)
     prefix = "" if batch == 1 else f"第{batch}组"
@@ -27,6 +28,7 @@ def make_meeting(session, units: int = 3, **plan):  # type: ignore[no-untyped-de
     values = {"title": "2026Q4 书记问效会", "quarter": "2026Q4", "held_on": date(2026, 11, 22),
               "unit_ids": [u.id for u in made]} | plan
     meeting = create_meeting(session, MeetingPlan(**values))
+    meeting.started_at = utcnow() if held else None
     session.commit()
     return meeting
 

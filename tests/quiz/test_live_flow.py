@@ -235,7 +235,7 @@ def test_a_whole_round(server):  # type: ignore[no-untyped-def]
                                    {"r": round_id}).scalar()
         stored_ballots = connection.execute(text("SELECT COUNT(*) FROM ballots")).scalar()
         receipts = connection.execute(text("SELECT COUNT(*) FROM vote_receipts")).scalar()
-        links = connection.execute(text("SELECT COUNT(*) FROM ballot_links")).scalar()
+        links = connection.execute(text("SELECT COUNT(*) FROM pending_ballots")).scalar()
     engine.dispose()
     assert len(rows) == PHONES and all(count == 1 for _, count in rows)
     assert right == PHONES // 2

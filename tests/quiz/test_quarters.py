@@ -103,7 +103,9 @@ def review(session, meeting, unit_id: int, *ratings: str, kind: str = "review", 
 def second_meeting(session, first, held_on: date = date(2026, 12, 10), **plan):  # type: ignore[no-untyped-def]
     values = {"title": "2026Q4 第二次书记问效会", "quarter": Q, "held_on": held_on,
               "unit_ids": [u.id for u in first.units]} | plan
-    return create_meeting(session, MeetingPlan(**values))
+    meeting = create_meeting(session, MeetingPlan(**values))
+    meeting.started_at = utcnow()  # held: the host started it
+    return meeting
 
 
 def component(session, unit_id: int, key: str, quarter: str = Q) -> dict:  # type: ignore[no-untyped-def]
@@ -443,8 +445,8 @@ def test_overview_and_unit_detail(session, whole_quarter):
     assert (lines["2027Q1"].meetings, lines["2027Q1"].rehearsals) == (0, 1)
     detail = quarter_queries.unit_detail(session, Q, ids[0])
     assert [r.score for r in detail.called] == [10.0]
-    assert [(presence, counts) for _, presence, counts in detail.attendance] == [
-        ("present", {"present": 2}), ("present", {"present": 2})]
+    assert [(presence, f.expected, f.present, f.absent) for _, presence, f in detail.attendance] == [
+        ("present", 2, 2, 0), ("present", 2, 2, 0)]
     (_, item), = detail.reviews
     assert item["summary"] == {"满意": 3, "基本满意": 0, "不满意": 1}
     assert quarter_queries.unit_detail(session, Q, 99999) is None

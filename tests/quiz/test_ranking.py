@@ -242,6 +242,17 @@ def test_tie_breaks_through_the_whole_formula():
     assert [s.unit_id for s in scores] == [1, 2]  # same 述职评议, higher 点名答题 first
 
 
+def test_at_equal_totals_a_unit_that_came_ranks_above_one_absent_without_leave():
+    """Unit 1 (first in display order) stayed away without leave: every component 缺席, counted 0. Unit 2 came,
+    was called and answered wrong, answered every 全员 question wrong and was rated 不满意: 0 too. Before,
+    the display order put unit 2 last (the issue's 市发改委 at 0.00); the one that came now ranks above."""
+    data = quarter(2, called=[called(2, 0)], all_rounds=[all_rec(2, 5, 0)], reviews=[rated(2, "不满意")],
+                   attendance=[r.Attendance(M1, 1, ("absent",)), *present(2, M1)])
+    scores = r.compute_quarter(data)
+    assert [(s.unit_id, s.total, r.absences(s)) for s in scores] == [(2, 0.0, 0), (1, 0.0, 3)]
+    assert order([scored(1, 1, 0.0, called=0), scored(2, 2, 0.0, called=0)]) == [1, 2]  # both came: display order
+
+
 def test_unranked_units_come_last_in_display_order_without_rank():
     ranked = r.rank_units([scored(1, 2, None), scored(2, 1, None), scored(3, 3, 50.0)], 3)
     assert [(s.unit_id, s.rank, s.bottom) for s in ranked] == [(3, 1, True), (2, None, False), (1, None, False)]

@@ -19,9 +19,9 @@ from quiz import reports
 from quiz.models import Answer, Attendee, PersonDraw, Round, Unit
 from quiz.review_models import (
     Ballot,
-    BallotLink,
     Commitment,
     PaperTally,
+    PendingBallot,
     Quarter,
     QuarterResult,
     ReviewItem,
@@ -135,7 +135,7 @@ def add_review(session, meeting) -> None:  # type: ignore[no-untyped-def]
                      PaperTally(item_id=revealed.id, counts={"ballots": 1, "sums": {"综合评价": 7}},
                                 entered_by="staff"),
                      VoteReceipt(item_id=revealed.id, attendee_id=rater.id),
-                     BallotLink(item_id=closed.id, attendee_id=rater.id, token=TOKENS[2])])
+                     PendingBallot(item_id=closed.id, handle=TOKENS[2], sealed=b"sealed")])
     session.add_all([Commitment(meeting_id=meeting.id, unit_id=one.id, kind="problem", text="党员教育管理不够规范"),
                      Commitment(meeting_id=meeting.id, unit_id=two.id, kind="plan", text="年底前建成党群服务中心",
                                 kept="kept", rated_in_meeting_id=meeting.id)])
@@ -210,7 +210,7 @@ def test_the_workbook_lists_the_ranking_with_statuses_in_words(session, tmp_path
     build_quarter(session)
     path = reports.export_quarter(session, "2026Q4", tmp_path / "q.xlsx")
     workbook = openpyxl.load_workbook(path)
-    assert workbook.sheetnames == ["排名", "说明", "计分依据"]
+    assert workbook.sheetnames == ["排名", "说明", "计分依据", "出席情况"]
     rows = [[c.value for c in row] for row in workbook["排名"].iter_rows()]
     assert rows[0] == ["名次", "单位", "总分", "点名答题", "全员答题", "述职评议", "日常考核", "标记", "等次"]
     assert rows[1] == [1, "单位1", 92.5, 92.5, 92.5, 92.5, 92.5, None, "先进"]
@@ -251,7 +251,7 @@ def test_the_notice_has_the_official_layout_and_content(session, tmp_path):
                      "评定为“先进”等次的单位（1个）：单位1", "评定为“软弱涣散”等次的单位（1个）：单位3"]:
         assert expected in text, expected
     assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日$", docx.Document(path).paragraphs[-1].text)
-    table = docx.Document(path).tables[0]
+    table = docx.Document(path).tables[-1]  # after the attendance table
     assert [c.text for c in table.rows[0].cells][:4] == ["名次", "单位", "总分", "点名答题"]
     assert [c.text for c in table.rows[2].cells][:4] == ["2", "单位2", "80.00", "请假（不计）"]
     assert "缺席（计0分）" in [c.text for c in table.rows[3].cells]

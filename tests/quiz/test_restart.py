@@ -4,6 +4,7 @@ and the deadline holds (the restarted server's timer closes the round on time)."
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -77,3 +78,66 @@ def test_kill_9_mid_question_and_restart(mode: str, tmp_path: Path):
             phone.disconnect()
         engine.dispose()
         assert second.url.endswith(f":{port}")
+
+
+def test_kill_9_mid_vote_loses_no_acked_ballot(tmp_path: Path):
+    """While a 述职评议 vote is open its ratings wait sealed under a key kept in VOTE_KEY_DIR: a crash loses
+    neither. After the restart each phone still sees its own ballot, the close counts every acked one, and
+    the key is gone."""
+    database = f"sqlite:///{tmp_path / 'vote-crash.sqlite3'}"
+    keys = tmp_path / "keys"
+    with live_server("gevent", database, VOTE_KEY_DIR=str(keys)) as first:
+        host = Host(first, first.demo_meeting_id)
+        codes = seat_codes(first, host.http, first.demo_meeting_id)[:12]
+        phones = [socketio.Client(reconnection=False) for _ in codes]
+        for phone, code in zip(phones, codes, strict=True):
+            phone.connect(first.url, auth={"code": code, "device": claim(first, code)}, transports=["websocket"],
+                          wait_timeout=10)
+        engine = create_engine(database)
+        with engine.connect() as connection:
+            segment = connection.execute(text(
+                "SELECT id FROM segments WHERE meeting_id = :m AND kind = 'review'"), {"m": first.demo_meeting_id}
+            ).scalar()
+        assert host.do("set_segment", segment_id=segment)["ok"]
+        with engine.connect() as connection:
+            item_id = connection.execute(text("SELECT id FROM review_items WHERE segment_id = :s ORDER BY position "
+                                              "LIMIT 1"), {"s": segment}).scalar()
+        assert host.do("review_select", item_id=item_id)["ok"] and host.do("review_open_vote")["ok"]
+        ratings = ["满意", "基本满意", "不满意"]
+        acked = {}
+        for number, phone in enumerate(phones):
+            rating = ratings[number % 3]
+            reply = phone.call("submit_rating", {"item_id": item_id, "ballot": {"rating": rating}}, timeout=10)
+            if reply["ok"]:
+                acked[number] = rating
+            else:
+                assert reply["error"] == "不能评议本单位"
+        assert len(acked) >= 9
+        assert len(list(keys.glob("vote-*.key"))) == 1
+        host.sio.disconnect()
+        for phone in phones:
+            phone.disconnect()
+        first.process.kill()  # kill -9 mid-vote
+        first.process.wait()
+
+    with live_server("gevent", database, first_start=False, VOTE_KEY_DIR=str(keys)) as second:
+        second.admin_password = first.admin_password
+        host = Host(second, first.demo_meeting_id)
+        for number, rating in acked.items():
+            phone = socketio.Client(reconnection=False)
+            code = codes[number]
+            with engine.connect() as connection:
+                device = connection.execute(text("SELECT device_token FROM attendees WHERE code = :c"),
+                                            {"c": code}).scalar()
+            phone.connect(second.url, auth={"code": code, "device": device}, transports=["websocket"],
+                          wait_timeout=10)
+            assert phone.call("sync", None, timeout=WAIT_S)["state"]["me"]["ballot"] == {"rating": rating}
+            phone.disconnect()
+        assert host.do("review_close_vote")["ok"]
+        with engine.connect() as connection:
+            stored = [json.loads(s)["rating"] for s in connection.execute(
+                text("SELECT scores FROM ballots WHERE item_id = :i"), {"i": item_id}).scalars()]
+        assert sorted(stored) == sorted(acked.values())
+        assert list(keys.glob("vote-*.key")) == []
+        host.sio.disconnect()
+        engine.dispose()

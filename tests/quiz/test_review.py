@@ -1,10 +1,12 @@
 """述职评议: the tally rules, and the live vote through real Socket.IO test clients — nobody rates their own
-unit, one ballot per rater (changeable until the close), the close deletes every rater→ballot link, the result
-needs the minimum number of ballots, paper tallies count, and nothing ties a ballot to its rater."""
+unit, one ballot per rater (changeable until the close), the close unseals the ballots in random order and
+destroys the vote's key, the result needs the minimum number of ballots, paper tallies count, and nothing
+ties a ballot to its rater."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select
@@ -13,7 +15,7 @@ from core.realtime import socketio
 from quiz import attendance, reviewing
 from quiz.models import MeetingEvent
 from quiz.review import BadBallot, read_ballot, tally
-from quiz.review_models import Ballot, BallotLink, ReviewItem, VoteReceipt
+from quiz.review_models import Ballot, PendingBallot, ReviewItem, VoteReceipt
 from tests.factories import login, make_host
 
 CRITERIA = [{"name": "抓党建成效", "weight": 2}, {"name": "问题查摆", "weight": 1}]
@@ -79,8 +81,14 @@ def test_a_live_vote_is_anonymous_by_construction(app, client, session, meeting)
     assert rate("书记2", "不满意")["ok"] and rate("书记2", "满意")["ok"]  # changed before the close
     assert rate("副书记2", "基本满意")["ok"]
     session.expire_all()
-    assert len(session.scalars(select(Ballot)).all()) == 2 and len(session.scalars(select(BallotLink)).all()) == 2
+    # While the vote is open, ratings wait sealed: no ballot row yet, two sealed ones of one length.
+    pending = session.scalars(select(PendingBallot)).all()
+    assert session.scalars(select(Ballot)).all() == [] and len(pending) == 2
+    assert len({len(p.sealed) for p in pending}) == 1 and all(b"\xe6\xbb\xa1" not in p.sealed for p in pending)
 
+    key_id = session.get(ReviewItem, first.id).vote_key_id
+    key_file = Path(app.config["VOTE_KEY_DIR"]) / f"vote-{key_id}.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
     assert do(host, "review_close_vote")["ok"]
     assert rate("书记3", "满意")["error"] == "投票未开放或已结束"
     assert do(host, "review_reveal")["error"].startswith("有效票 2 张，少于公布所需的 3 张")
@@ -88,7 +96,8 @@ def test_a_live_vote_is_anonymous_by_construction(app, client, session, meeting)
     assert do(host, "review_reveal")["ok"]
 
     session.expire_all()
-    assert session.scalars(select(BallotLink)).all() == []  # the only rater→ballot path is gone
+    assert session.scalars(select(PendingBallot)).all() == []  # the sealed rows are gone, and their key
+    assert not key_file.exists() and session.get(ReviewItem, first.id).vote_key_id is None  # destroyed
     assert {r.attendee_id for r in session.scalars(select(VoteReceipt))} == {phones["书记2"][0].id,
                                                                              phones["副书记2"][0].id}
     ballot_columns = {c["name"] for c in inspect(session.get_bind()).get_columns("ballots")}
@@ -147,3 +156,53 @@ def test_criteria_ballots_with_group_weights(app, client, session, meeting):
     result = host.emit("sync", None, callback=True)["state"]["review"]["result"]
     assert result["score"] == round((80 + 2 * 50) / 3, 2) and result["criteria"] == {"抓党建成效": 7.5, "问题查摆": 4.5}
     host.disconnect()
+
+
+def test_a_meeting_does_not_end_over_an_open_vote(app, client, session, meeting):
+    for number, attendee in enumerate(meeting.attendees):
+        attendance.check_in(session, attendee, f"dev-{number}")
+    session.commit()
+    host = host_client(app, client, session, meeting)
+    do(host, "set_segment", segment_id=next(s.id for s in meeting.segments if s.kind == "review"))
+    item = session.scalars(select(ReviewItem).order_by(ReviewItem.position)).first()
+    do(host, "review_select", item_id=item.id)
+    assert do(host, "review_open_vote")["ok"]
+    rater = next(a for a in meeting.attendees if a.unit_id != item.unit_id)
+    phone = socketio.test_client(app, auth={"code": rater.code, "device": rater.device_token})
+    assert phone.emit("submit_rating", {"item_id": item.id, "ballot": {"rating": "满意"}}, callback=True)["ok"]
+
+    assert do(host, "end_meeting")["error"] == "评议投票尚未结束：请先结束投票，或选择“结束投票并结束会议”"
+    session.expire_all()
+    key = Path(app.config["VOTE_KEY_DIR"]) / f"vote-{session.get(ReviewItem, item.id).vote_key_id}.key"
+    assert key.exists()
+    assert session.get(ReviewItem, item.id).vote_state == "open"
+    assert do(host, "end_meeting", close_votes=True)["ok"]  # the host's choice: the vote closes with the end
+    session.expire_all()
+    assert session.get(ReviewItem, item.id).vote_state == "closed"
+    assert [b.scores for b in session.scalars(select(Ballot))] == [{"rating": "满意"}]
+    assert session.scalars(select(PendingBallot)).all() == []
+    assert not key.exists()
+    # An ended meeting takes no ballot, even for a vote someone reopened behind its back.
+    session.get(ReviewItem, item.id).vote_state = "open"
+    session.commit()
+    reply = phone.emit("submit_rating", {"item_id": item.id, "ballot": {"rating": "不满意"}}, callback=True)
+    assert reply == {"ok": False, "error": "会议已结束"}
+    phone.disconnect()
+    host.disconnect()
+
+
+def test_a_quarter_does_not_close_over_an_open_vote(session, meeting):
+    from quiz import quarters
+    from quiz.review_models import Quarter
+
+    session.add(Quarter(quarter=meeting.quarter, approved=True))
+    segment = next(s for s in meeting.segments if s.kind == "review")
+    items = reviewing.ensure_items(session, meeting, segment)
+    items[0].vote_state = "open"
+    session.flush()
+    with pytest.raises(quarters.QuarterError, match="评议投票未结束"):
+        quarters.close(session, meeting.quarter, "staff")
+    items[0].vote_state = "closed"
+    quarters.close(session, meeting.quarter, "staff")
+    assert session.get(Quarter, meeting.quarter).status == "closed"
+    session.rollback()
