@@ -281,3 +281,14 @@ def commit_import(session: Session, report: transfer.RosterReport, mode: CommitM
         draft = PersonDraft(entry.name, entry.position, unit.id, entry.is_secretary, list(entry.groups))
         created.append(_store_person(session, draft, unit).id)
     return ImportResult(created, created_units, bad, [row.number for row in report.duplicate_rows])
+
+
+def export_rows(session: Session) -> list[list[str]]:
+    """Every active person of an active, real unit, in the units' order, as the import template's cells."""
+    rows = session.execute(
+        select(Unit.name, Unit.kind, Person.name, Person.position, Person.is_secretary, Person.groups)
+        .join(Unit, Person.unit_id == Unit.id)
+        .where(Person.active.is_(True), Unit.active.is_(True), Person.demo.is_(False), Unit.demo.is_(False))
+        .order_by(Unit.position, Unit.id, Person.is_secretary.desc(), Person.id))
+    return [[unit, kind or "", name, position or "", transfer.YES if secretary else "", "、".join(groups or [])]
+            for unit, kind, name, position, secretary, groups in rows]

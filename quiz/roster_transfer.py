@@ -268,3 +268,33 @@ def template_xlsx() -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def roster_xlsx(rows: list[list[str]]) -> bytes:
+    """The roster as a workbook in the import template's columns (streamed, text cells): what it exports can be
+    imported again."""
+    from openpyxl.cell import WriteOnlyCell
+
+    from core.textsafe import xml_safe
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("名册")
+    for letter, column in zip("ABCDEF", COLUMNS, strict=True):
+        sheet.column_dimensions[letter].width = 28 if column in ("单位", "职务") else 14
+    sheet.freeze_panes = "A2"
+    header = []
+    for column in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=column)
+        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="B22222")
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=xml_safe(value))
+            cell.data_type = "s"  # a name starting with "=" stays text, never a formula
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

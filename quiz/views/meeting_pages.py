@@ -9,8 +9,11 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from core.accounts.guard import role_required
 from core.accounts.roles import Role
 from core.db import db
+from core.jobs import queue
+from core.jobs import service as jobs_service
 from question_bank import categories
 from question_bank.kinds import DIFFICULTY_LABELS, TYPE_LABELS
+from quiz import jobs as quiz_jobs
 from quiz import meetings, review, roster
 from quiz.calling import POOL_KINDS
 from quiz.meetings import SEGMENT_KINDS, MeetingError, MeetingPlan
@@ -161,6 +164,12 @@ def cards(meeting_id: int):
     meeting's hosts and admins: the codes are the attendees' identities."""
     meeting = hosted_meeting(meeting_id)
     base = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
-    attendees = [a for a in meeting.attendees if not a.anonymous]
-    return render_template("meetings/cards.html", meeting=meeting, attendees=attendees, base=base,
-                           url_warning=public_url_problem(current_app.config["PUBLIC_URL"]))
+    context = quiz_jobs.cards_context(meeting, base)
+    if len(context["attendees"]) <= quiz_jobs.CARDS_INLINE_MAX:
+        return render_template("meetings/cards.html", **context)
+    # Thousands of QR codes are seconds of CPU: a job draws them, and its page opens the sheet.
+    job = jobs_service.create_job(db.session, current_app.config["JOBS_DIR"], quiz_jobs.SEAT_CARDS,
+                                  f"座位卡：{meeting.title[:60]}", g.user.id, {"meeting_id": meeting.id, "base": base})
+    db.session.commit()
+    queue.submit(job.id)
+    return redirect(url_for("jobs.show", job_id=job.id))

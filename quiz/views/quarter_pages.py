@@ -12,8 +12,12 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from core.accounts.guard import role_required
 from core.accounts.roles import Role
 from core.db import db
+from core.jobs import queue
+from core.jobs import service as jobs_service
+from core.jobs.models import DONE, Job
 from question_bank import exchange
 from question_bank.transfer.reading import FileProblem, Limits
+from quiz import jobs as quiz_jobs
 from quiz import quarter_daily, quarter_inputs, quarter_queries, quarters, ranking
 from quiz.attendance import STATUS_LABELS as ATTENDANCE_LABELS
 from quiz.meetings import QUARTER
@@ -66,6 +70,7 @@ def index():
 def show(quarter: str):
     """A quarter's breakdown per unit, with its forms (approval, close / reopen, settings, import)."""
     quarter = _checked(quarter)
+    _say_job_outcome(request.args.get("job", type=int))
     stored = quarters.results(db.session, quarter)
     return render_template(
         "quarters/show.html", quarter=quarter, row=quarters.quarter_row(db.session, quarter), results=stored,
@@ -75,13 +80,23 @@ def show(quarter: str):
         events=quarters.events(db.session, quarter), event_labels=EVENT_LABELS, **LABELS)
 
 
+def _say_job_outcome(job_id: int | None) -> None:
+    """Arriving from a finished recompute job: say what it did (or why it failed), as a notice."""
+    job = db.session.get(Job, job_id) if job_id else None
+    if job is not None and jobs_service.visible_to(job, g.user) and job.finished and job.message:
+        flash(job.message, "ok" if job.status == DONE else "error")
+
+
 @quarters_bp.post("/<quarter>/recompute")
 @role_required(Role.HOST)
 def recompute(quarter: str):
-    """Compute and store the quarter's results (refused when closed)."""
+    """Compute and store the quarter's results as a job (refused when closed); its page comes back here."""
     quarter = _checked(quarter)
-    return _done(quarter, lambda: len(quarters.recompute(db.session, quarter, actor=_actor())),
-                 "已重新计算：与之前相比 {outcome} 处变化")
+    job = jobs_service.create_job(db.session, current_app.config["JOBS_DIR"], quiz_jobs.QUARTER_RECOMPUTE,
+                                  f"重新计算{quarter}成绩", g.user.id, {"quarter": quarter, "actor": _actor()})
+    db.session.commit()
+    queue.submit(job.id)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @quarters_bp.post("/<quarter>/approve")

@@ -3,23 +3,19 @@ history chart. Hosts and admins only; nothing of a quarter leaves before it is a
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, abort, current_app, g, redirect, render_template, url_for
 
 from core.accounts.guard import role_required
 from core.accounts.roles import Role
 from core.db import db
-from quiz import reports
+from core.jobs import queue, service
+from quiz import jobs as quiz_jobs
+from quiz import quarters, reports
 from quiz.meetings import QUARTER
 from quiz.models import Unit
 
 reports_bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-MIME_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
 
 
 def _quarter_or_404(quarter: str) -> str:
@@ -42,14 +38,17 @@ def index():
 @reports_bp.get("/quarter/<quarter>.<any(xlsx, docx):kind>")
 @role_required(Role.HOST)
 def quarter_download(quarter: str, kind: str):
-    """The approved quarter as a workbook or an editable 通报; a Chinese refusal page before approval."""
-    try:
-        body = reports.quarter_file(db.session, _quarter_or_404(quarter), f".{kind}")
-    except ValueError as error:
-        return _refused(str(error), quarter)
-    name = f"{reports.quarter_label(quarter)}书记问效考评.{kind}"
-    disposition = f"attachment; filename={quarter}.{kind}; filename*=UTF-8''{quote(name)}"
-    return Response(body, mimetype=MIME_TYPES[kind], headers={"Content-Disposition": disposition})
+    """The approved quarter as a workbook or an editable 通报, made by a job (its page offers the file); a
+    Chinese refusal page before approval."""
+    row = quarters.quarter_row(db.session, _quarter_or_404(quarter))
+    if row is None or not row.approved:
+        return _refused(f"{reports.quarter_label(quarter)}考评结果尚未审定，审定后方可导出或打印", quarter)
+    title = f"导出{reports.quarter_label(quarter)}考评（.{kind}）"
+    job = service.create_job(db.session, current_app.config["JOBS_DIR"], quiz_jobs.QUARTER_FILE, title, g.user.id,
+                             {"quarter": quarter, "kind": kind})
+    db.session.commit()
+    queue.submit(job.id)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @reports_bp.get("/quarter/<quarter>/print")

@@ -11,10 +11,13 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from core.accounts.guard import role_required, safe_next_url
 from core.accounts.roles import Role
 from core.db import db
+from core.jobs import queue
+from core.jobs import service as jobs_service
 from question_bank import exchange
 from question_bank.transfer.reading import FileProblem, Limits
 from question_bank.views.common import download, int_arg
 from quiz import demo, roster
+from quiz import jobs as quiz_jobs
 from quiz.models import Person, Unit
 from quiz.roster_transfer import UNIT_KINDS, parse_groups, template_xlsx
 from quiz.views import roster_bp
@@ -235,6 +238,17 @@ def _limits() -> Limits:
 def template():
     """The empty roster template, with a sheet explaining the allowed values."""
     return download(template_xlsx(), "名册导入模板.xlsx", XLSX)
+
+
+@roster_bp.post("/export")
+@role_required(Role.EDITOR)
+def export():
+    """Queue the roster's export (the import template's columns, so it imports again); the job page offers it."""
+    job = jobs_service.create_job(db.session, current_app.config["JOBS_DIR"], quiz_jobs.ROSTER_EXPORT, "导出人员名册",
+                                  g.user.id)
+    db.session.commit()
+    queue.submit(job.id)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @roster_bp.get("/import")

@@ -105,3 +105,18 @@ def test_review_settings_in_the_meeting_form(client, session, meeting):
                                                        {"name": "问题查摆", "weight": 1.0}]}
     form = client.get(f"/meetings/{meeting.id}/edit").get_data(as_text=True)
     assert "抓党建成效:2\n问题查摆:1" in form and "班子成员:2" in form
+
+
+def test_seat_cards_for_a_big_meeting_are_drawn_by_a_job(client, session, meeting, monkeypatch):
+    from quiz import jobs as quiz_jobs
+
+    monkeypatch.setattr(quiz_jobs, "CARDS_INLINE_MAX", 1)  # this meeting counts as big
+    login(client, make_host(session, meeting))
+    queued = client.get(f"/meetings/{meeting.id}/cards")
+    assert queued.status_code == 302 and "/jobs/" in queued.headers["Location"]
+    page = client.get(queued.headers["Location"]).get_data(as_text=True)
+    sheet = client.get(re.search(r'id="job-download" href="([^"]+)"', page).group(1))
+    cards = sheet.get_data(as_text=True)
+    sheet.close()
+    assert sheet.mimetype == "text/html" and "attachment" not in sheet.headers.get("Content-Disposition", "")
+    assert all(a.code in cards for a in meeting.attendees) and cards.count("<svg") == len(meeting.attendees)

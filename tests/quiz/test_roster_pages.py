@@ -15,7 +15,7 @@ from question_bank.models import PendingImport
 from quiz import roster
 from quiz.meetings import MeetingPlan, create_meeting
 from quiz.models import Attendee, Person, Unit
-from tests.factories import csrf_token, login, make_user
+from tests.factories import csrf_token, follow_job, login, make_user
 
 HEADER = "单位,单位类型,姓名,职务,第一责任人,分组"
 
@@ -314,9 +314,28 @@ def test_cancel_and_tokens_that_are_not_this_users_roster_upload(client, session
                   follow_redirects=True)
     assert "导入已完成、已取消或已过期" in text(stolen) and count(session, Person) == 0
     question_file = io.BytesIO("题型,题干,答案\n判断,党员有八项权利。,对\n".encode())
-    bank = text(client.post("/bank/import", content_type="multipart/form-data", data={
-        "file": (question_file, "题库.csv"), "csrf_token": csrf_token(client, "/bank/import")}))
+    bank = text(follow_job(client, client.post("/bank/import", content_type="multipart/form-data", data={
+        "file": (question_file, "题库.csv"), "csrf_token": csrf_token(client, "/bank/import")})))
     bank_token = re.search(r'action="/bank/import/([^"]+)"', bank).group(1)
     wrong = post(client, f"/roster/import/{bank_token}", {"action": "all"}, "/roster/import", follow_redirects=True)
-    # A staged upload knows its kind: a question file's token is not a roster import's.
+    # A bank import's check (a job) is not a roster import's staged upload.
     assert "导入已完成、已取消或已过期" in text(wrong) and count(session, Person) == 0
+
+
+def test_the_roster_exports_as_a_job_and_imports_again(client, session, app):
+    editor(client, session)
+    rows = f"{HEADER}\n甲县,县(市、区),张一,县委书记,是,第一组\n甲县,,=李二,副书记,,\n乙局,市直单位,王三,局长,是,\n"
+    follow_job(client, post(client, f"/roster/import/{token_of(text(upload(client, rows.encode(), '名册.csv')))}",
+                            {"action": "all"}, "/roster/import"))
+    assert count(session, Person) == 3
+    from tests.factories import job_download
+
+    exported = job_download(client, "/roster/export", "/roster/")
+    workbook = openpyxl.load_workbook(io.BytesIO(exported.data))
+    values = [[cell.value or "" for cell in row] for row in workbook["名册"].iter_rows()]
+    assert values[1:] == [["甲县", "县(市、区)", "张一", "县委书记", "是", "第一组"],
+                          ["甲县", "县(市、区)", "=李二", "副书记", "", ""],
+                          ["乙局", "市直单位", "王三", "局长", "是", ""]]
+    assert workbook["名册"]["A3"].data_type == "s"  # "=李二" stays text
+    again = text(upload(client, exported.data, "导出.xlsx"))
+    assert 'id="duplicate-count">3<' in again  # everyone is already on the roster
