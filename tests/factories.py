@@ -69,9 +69,12 @@ def follow_job(client, response):  # type: ignore[no-untyped-def]
     return client.get(found.group(1)) if found else response
 
 
-def job_download(client, path: str, form_page: str = "/bank/", **form: str):  # type: ignore[no-untyped-def]
-    """Start an export job by its form and return the file it made."""
-    queued = client.post(path, data={**form, "csrf_token": csrf_token(client, form_page)})
+def job_download(client, path: str, form_page: str | None = "/bank/", **form: str):  # type: ignore[no-untyped-def]
+    """Start an export job by its form (or by a link: `form_page=None`) and return the file it made."""
+    if form_page is None:
+        queued = client.get(path)
+    else:
+        queued = client.post(path, data={**form, "csrf_token": csrf_token(client, form_page)})
     page = client.get(queued.headers["Location"]).get_data(as_text=True)
     link = re.search(r'id="job-download" href="([^"]+)"', page)
     assert link, page[-1500:]

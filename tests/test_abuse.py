@@ -584,7 +584,7 @@ def test_formula_cells_imported_into_the_roster_reach_the_quarter_workbook_as_te
     session.add(Quarter(quarter="2026Q4", weights=WEIGHTS, bottom_n=1, approved=True))
     session.add(QuarterResult(quarter="2026Q4", unit_id=unit.id, components=full(90), total=90, rank=1, grade="先进"))
     session.commit()
-    workbook = client.get("/reports/quarter/2026Q4.xlsx")
+    workbook = job_download(client, "/reports/quarter/2026Q4.xlsx", None)
     assert workbook.status_code == 200
     named = [c for c in xlsx_cells(workbook.data) if c.value == FORMULAS[0]]
     assert named and all(c.data_type == "s" for c in named)
