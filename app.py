@@ -28,12 +28,19 @@ from core.web import init_web  # noqa: E402
 from question_bank.bundle_sync import install_bundled  # noqa: E402
 from question_bank.cli import bank_cli  # noqa: E402
 from question_bank.views import bp as bank_bp  # noqa: E402
-from quiz import ballot_box, events, protocol, resync, review_models, reviewing  # noqa: E402, F401  (handlers; tables)
-from quiz.qr import qr_svg  # noqa: E402
-from quiz.quarter_cli import quarter_cli  # noqa: E402
-from quiz.views import meetings_bp, public_bp, roster_bp  # noqa: E402
-from quiz.views.quarter_pages import quarters_bp  # noqa: E402
-from quiz.views.report_pages import reports_bp  # noqa: E402
+from quiz.live import events, jobs, protocol, resync  # noqa: E402, F401  (handlers)
+from quiz.live.qr import qr_svg  # noqa: E402
+from quiz.live.views import meetings_bp, public_bp  # noqa: E402
+from quiz.quarter import jobs as quarter_jobs  # noqa: E402, F401  (job handlers)
+from quiz.quarter import models as quarter_models  # noqa: E402, F401  (tables)
+from quiz.quarter.cli import quarter_cli  # noqa: E402
+from quiz.quarter.views.quarter_pages import quarters_bp  # noqa: E402
+from quiz.quarter.views.report_pages import reports_bp  # noqa: E402
+from quiz.review import ballot_box  # noqa: E402, F401  (handlers)
+from quiz.review import models as review_models  # noqa: E402, F401  (tables)
+from quiz.review import service as reviewing
+from quiz.roster import jobs as roster_jobs  # noqa: E402, F401  (job handlers)
+from quiz.roster.views import roster_bp  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 PG_FIRST_START_LOCK = 727_003  # beside the migration (727_001) and bundle (727_002) locks
@@ -89,8 +96,8 @@ def main() -> None:
     from core.jobs.worker import start_beside as start_worker_beside
     from core.realtime import own_origins
     from core.serve import log_to_file, serve
-    from quiz.demo import create_demo
-    from quiz.publish import resume_timers
+    from quiz.live.demo import create_demo
+    from quiz.live.publish import resume_timers
 
     app = create_app()
     with app.app_context():

@@ -8,8 +8,10 @@ from sqlalchemy import create_engine, text
 import core.accounts.models  # noqa: F401  (register tables on the metadata)
 import core.jobs.models  # noqa: F401
 import question_bank.models  # noqa: F401
-import quiz.models  # noqa: F401
-import quiz.review_models  # noqa: F401
+import quiz.live.models  # noqa: F401
+import quiz.quarter.models  # noqa: F401
+import quiz.review.models  # noqa: F401
+import quiz.roster.models  # noqa: F401
 from core.db import Base
 
 # Any stable number: several workers starting at once take turns migrating PostgreSQL.

@@ -1,4 +1,4 @@
-"""The meeting: roster, live engine, scoring and the pages of host, projector and phones.
+"""The meeting, one wing per area: roster ← live ← review ← quarter (each reads only the wings to its left).
 
-May read `question_bank`; the bank never imports this package.
+May read `question_bank`; the bank never imports this package. See docs/architecture.md.
 """

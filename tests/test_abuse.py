@@ -28,14 +28,18 @@ from core.db import Base
 from core.realtime import MAX_MESSAGE_BYTES, socketio
 from core.throttle import LOCKED_MESSAGE
 from question_bank.transfer.columns import EXPORT_COLUMNS
-from quiz import attendance, live, protocol, reviewing
-from quiz.models import Answer, Meeting, MeetingEvent, Person, Round, Unit
-from quiz.publish import COUNT_INTERVAL_S
-from quiz.review_models import Commitment, Quarter, QuarterResult, ReviewItem
+from quiz.live import attendance, protocol
+from quiz.live import hosting as live
+from quiz.live.models import Answer, Meeting, MeetingEvent, Round
+from quiz.live.publish import COUNT_INTERVAL_S
+from quiz.quarter.models import Quarter, QuarterResult
+from quiz.review import service as reviewing
+from quiz.review.models import Commitment, ReviewItem
+from quiz.roster.models import Person, Unit
 from tests.factories import csrf_token, follow_job, job_download, login, make_host, make_question, make_user
 from tests.live_server import claim, live_server, seat_codes, staff_session
 from tests.quiz.conftest import make_meeting
-from tests.quiz.test_reports import WEIGHTS, build_meeting, full
+from tests.quiz.quarter.test_reports import WEIGHTS, build_meeting, full
 
 HOST = "host1"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")

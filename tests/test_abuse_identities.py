@@ -15,12 +15,12 @@ from sqlalchemy import create_engine, select
 from core.accounts import service as accounts
 from core.accounts.roles import Role
 from core.realtime import socketio
-from quiz import protocol
-from quiz.models import Answer, Attendee
+from quiz.live import protocol
+from quiz.live.models import Answer, Attendee
 from tests.factories import csrf_token, login, make_host, make_user
 from tests.live_server import LiveServer, claim, live_server, seat_codes, staff_session
 from tests.quiz.conftest import make_meeting
-from tests.quiz.test_workers import two_workers
+from tests.quiz.live.test_workers import two_workers
 
 WAIT_S = 20
 

@@ -15,7 +15,7 @@ from requests.adapters import HTTPAdapter
 from sqlalchemy import create_engine
 
 from core.web import CONTENT_SECURITY_POLICY
-from quiz import protocol
+from quiz.live import protocol
 from tests.factories import PASSWORD, csrf_token, make_user
 from tests.live_server import LiveServer, claim, live_server, seat_codes, staff_session
 from tests.test_abuse import counts_on

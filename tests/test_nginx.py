@@ -22,8 +22,8 @@ import requests
 from sqlalchemy import create_engine, text
 
 from tests.live_server import ROOT, LiveServer, claim, free_port, seat_codes
-from tests.quiz.test_live_flow import Host, Phone, correct_letter
-from tests.quiz.test_workers import MODES, Workers, projector, screen_token, two_workers
+from tests.quiz.live.test_live_flow import Host, Phone, correct_letter
+from tests.quiz.live.test_workers import MODES, Workers, projector, screen_token, two_workers
 from tests.services import unavailable
 
 NGINX = Path("/usr/sbin/nginx")

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from tests.browser.conftest import Shots
 from tests.live_server import live_server, seat_codes
-from tests.quiz.test_live_flow import Host, Phone, simultaneously
+from tests.quiz.live.test_live_flow import Host, Phone, simultaneously
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ def test_a_quarter_from_meeting_to_report(browser, tmp_path: Path, request):  # 
     shots = Shots(request.node.name)
     database = f"sqlite:///{tmp_path / 'quarter.sqlite3'}"
     with live_server("gevent", database) as server:
-        # Demo data never counts in a quarter (tests/quiz/test_demo.py): here the demo's roster and meeting
+        # Demo data never counts in a quarter (tests/quiz/live/test_demo.py): here the demo's roster and meeting
         # stand in for a real one, so they are made real first.
         engine = create_engine(database)
         with engine.begin() as connection:

@@ -28,8 +28,8 @@ from core.config import busy_timeout_ms
 from core.db import BUSY_MESSAGE, Base, DatabaseBusy, db, is_busy, make_engine, wait_for_turn
 from core.realtime import socketio
 from question_bank.models import Question
-from quiz import protocol
-from quiz.models import Answer, Attendee
+from quiz.live import protocol
+from quiz.live.models import Answer, Attendee
 from tests.conftest import app_settings
 from tests.factories import csrf_token, login, make_user
 from tests.live_server import claim, live_server, seat_codes, staff_session

@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, inspect, text
 import core.accounts.models  # noqa: F401
 import core.jobs.models  # noqa: F401
 import question_bank.models  # noqa: F401
-import quiz.models  # noqa: F401
-import quiz.review_models  # noqa: F401
+import quiz.live.models  # noqa: F401
+import quiz.review.models  # noqa: F401
 from core import migrate
 from core.db import Base, make_engine
 from tests.services import private_postgres_database

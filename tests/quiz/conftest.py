@@ -8,8 +8,8 @@ from itertools import count
 import pytest
 
 from core.db import utcnow
-from quiz import roster
-from quiz.meetings import MeetingPlan, create_meeting
+from quiz.live.meetings import MeetingPlan, create_meeting
+from quiz.roster import service as roster
 
 _meetings = count(1)
 

@@ -1,0 +1,169 @@
+"""Check-in, device binding and attendance states. Takes a session and flushes.
+
+A personal code binds to the first phone that opens it (出席, with the time). Another device gets a pending
+request the host approves; the host can also release a binding so the next scan binds afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.db import utcnow
+from quiz.live.meetings import CODE_ALPHABET, unique_code
+from quiz.live.models import Attendee, Meeting
+
+STATUS_LABELS = {"expected": "未签到", "present": "出席", "leave": "请假", "absent": "缺席", "deputized": "代会"}
+
+
+class Binding(StrEnum):
+    """What opening a personal code on a device did."""
+
+    BOUND = "bound"  # this device is (now) the attendee's
+    PENDING = "pending"  # another device holds the code: waits for the host
+
+
+class AttendanceError(ValueError):
+    """An attendance change that cannot be made; the message is Chinese."""
+
+
+def new_device_token() -> str:
+    """A token naming one phone's claim to a personal code. Only the server makes them: a token a client
+    presents is used only when it matches the one bound (or pending) already."""
+    return secrets.token_urlsafe(18)
+
+
+def confirmation_code(device_token: str) -> str:
+    """Four digits derived from a pending device's token, shown on that phone and beside the request on the
+    console: the host approves the phone whose screen shows the same digits."""
+    return f"{int.from_bytes(hashlib.sha256(device_token.encode()).digest()[:4], 'big') % 10_000:04d}"
+
+
+def check_in(session: Session, attendee: Attendee, device_token: str) -> Binding:
+    """Bind the code to this device (a fresh server-made token) if it is free (and mark the attendee present),
+    or file a request in its name."""
+    if attendee.device_token in (None, device_token):
+        attendee.device_token = device_token
+        if attendee.status != "present":
+            attendee.status = "present"
+            attendee.checked_in_at = utcnow()
+        session.flush()
+        return Binding.BOUND
+    attendee.pending_device_token = device_token
+    attendee.pending_since = utcnow()
+    session.flush()
+    return Binding.PENDING
+
+
+def approve_device(session: Session, attendee: Attendee, confirm: str) -> Attendee:
+    """Move the binding to the device that asked for it, if it is the one whose confirmation code the host
+    read (another device may have asked since the console showed the request)."""
+    if not attendee.pending_device_token:
+        raise AttendanceError("没有待批准的设备")
+    if confirm.strip() != confirmation_code(attendee.pending_device_token):
+        raise AttendanceError("确认码不符：请求更换的设备已变化，请与参会人员核对手机上显示的确认码")
+    attendee.device_token, attendee.pending_device_token, attendee.pending_since = (
+        attendee.pending_device_token, None, None)
+    session.flush()
+    return attendee
+
+
+def release_device(session: Session, attendee: Attendee) -> Attendee:
+    """Free the code: the next device that opens it is bound (a dead phone, WeChat vs. the browser)."""
+    attendee.device_token = None
+    attendee.pending_device_token = None
+    attendee.pending_since = None
+    session.flush()
+    return attendee
+
+
+def set_status(session: Session, attendee: Attendee, status: str, deputy: Attendee | None = None) -> None:
+    """出席 / 请假 / 缺席 / 代会 (with a named deputy from the same meeting), or back to 未签到."""
+    if status not in STATUS_LABELS:
+        raise AttendanceError("未知的出席状态")
+    if status == "deputized":
+        if deputy is None or deputy.meeting_id != attendee.meeting_id or deputy.id == attendee.id:
+            raise AttendanceError("代会须指定本次会议的另一名参会人员")
+        attendee.deputy_id = deputy.id
+    else:
+        attendee.deputy_id = None
+    if status == "present" and attendee.checked_in_at is None:
+        attendee.checked_in_at = utcnow()
+    attendee.status = status
+    session.flush()
+
+
+def join_anonymous(session: Session, meeting: Meeting, device_token: str) -> Attendee:
+    """An audience member without a personal code, where the meeting allows it."""
+    if not meeting.allow_anonymous:
+        raise AttendanceError("本次会议不接受匿名旁听，请使用座位卡上的个人参会码")
+    # Setting the meeting (not appending to meeting.attendees) never loads the whole collection: a join
+    # would otherwise read every earlier attendee, and 2,000 joins would cost O(N²).
+    attendee = Attendee(meeting=meeting, name="旁听人员", anonymous=True, status="present", checked_in_at=utcnow(),
+                        device_token=device_token, code=unique_code(session, Attendee.code, 10, CODE_ALPHABET))
+    session.add(attendee)
+    session.flush()
+    return attendee
+
+
+@dataclass
+class UnitAttendance:
+    """应到 / 实到 for one unit."""
+
+    unit_id: int | None
+    name: str
+    expected: int = 0
+    present: int = 0
+    leave: int = 0
+
+
+def summary(session: Session, meeting: Meeting) -> list[UnitAttendance]:
+    """Attendance per participating unit (anonymous audience not counted), in the units' order. Counted by the
+    database: the projector refreshes this while thousands of phones join."""
+    rows = {unit.id: UnitAttendance(unit.id, unit.name) for unit in meeting.units}
+    counts = session.execute(
+        select(Attendee.unit_id, Attendee.status, func.count())
+        .where(Attendee.meeting_id == meeting.id, Attendee.anonymous.is_(False), Attendee.unit_id.is_not(None))
+        .group_by(Attendee.unit_id, Attendee.status))
+    for unit_id, status, number in counts:
+        row = rows.get(unit_id)
+        if row is None:
+            continue
+        row.expected += number
+        row.present += number if status == "present" else 0
+        row.leave += number if status == "leave" else 0
+    return list(rows.values())
+
+
+def present_count(session: Session, meeting: Meeting, named_only: bool = False) -> int:
+    """Attendees checked in (出席), the anonymous audience included unless `named_only`."""
+    query = select(func.count()).select_from(Attendee).where(Attendee.meeting_id == meeting.id,
+                                                             Attendee.status == "present")
+    if named_only:
+        query = query.where(Attendee.anonymous.is_(False))
+    return session.scalar(query) or 0
+
+
+def anonymous_count(session: Session, meeting: Meeting) -> int:
+    """The anonymous audience (旁听) that joined."""
+    return session.scalar(select(func.count()).select_from(Attendee).where(
+        Attendee.meeting_id == meeting.id, Attendee.anonymous.is_(True))) or 0
+
+
+def stood_in_for(attendee: Attendee) -> Attendee | None:
+    """The 代会 attendee this one stands in for (their deputy at this meeting), if any."""
+    return next((a for a in attendee.meeting.attendees
+                 if a.deputy_id == attendee.id and a.status == "deputized"), None)
+
+
+def who_label(attendee: Attendee) -> str:
+    """How a person is named on screens and in records: a 代会 deputy as "代 ‹姓名›（‹职务›）", so that nobody
+    takes them for the unit's own speaker; anyone else as "‹职务› ‹姓名›"."""
+    if stood_in_for(attendee) is not None:
+        return f"代 {attendee.name}（{attendee.position}）" if attendee.position else f"代 {attendee.name}"
+    return " ".join(part for part in (attendee.position, attendee.name) if part)

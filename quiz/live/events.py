@@ -1,0 +1,221 @@
+"""Socket.IO handlers: identify, parse, call one service, commit, then emit. Thin by design.
+
+Who is on a connection is decided once, at connect: a phone by its personal code and the device token bound
+to it, the projector by its screen token, a host by the logged-in session. Host events from anything but a
+host connection are refused and logged.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, g, request
+from flask_socketio import ConnectionRefusedError as RefusedConnection
+from flask_socketio import join_room
+
+from core import throttle
+from core.accounts import guard
+from core.accounts.models import User
+from core.accounts.roles import Role, allows
+from core.db import BUSY_MESSAGE, DatabaseBusy, db, utcnow
+from core.realtime import socketio
+from quiz.live import commands, meetings, protocol, snapshots
+from quiz.live.engine import IllegalMove
+from quiz.live.models import Attendee, Meeting
+from quiz.live.publish import join_url
+from quiz.live.writer import Submission
+from quiz.review import service as reviewing
+from quiz.review.ballots import BadBallot
+from quiz.review.models import ReviewItem
+
+MAX_CLIENT_ID = 40
+RELEASED_MESSAGE = commands.BINDING_ENDED_MESSAGE
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is on a connection."""
+
+    kind: str  # phone | screen | host
+    meeting_id: int
+    attendee_id: int | None = None
+    actor: str = ""
+    device: str = ""  # a phone's bound device token: a released or moved binding ends the connection
+    user_id: int | None = None  # a host's account and session stamp, checked again before each command
+    stamp: str = ""
+
+
+CONNECTIONS: dict[str, Identity] = {}
+
+
+def identify(auth: Any) -> Identity | None:
+    """Work out who is connecting; None refuses the connection. A phone's wrong code or device token counts
+    towards its address's guessing limit; a locked-out address is refused with the reason."""
+    auth = auth if isinstance(auth, dict) else {}
+    session = db.session
+    if isinstance(auth.get("code"), str) and isinstance(auth.get("device"), str):
+        return _phone(auth["code"], auth["device"])
+    if isinstance(auth.get("screen"), str):
+        meeting = session.query(Meeting).filter_by(screen_token=auth["screen"]).one_or_none()
+        return Identity("screen", meeting.id) if meeting else None
+    if isinstance(auth.get("meeting_id"), int):
+        guard.load_current_user()  # the session stamp is checked here: a logged-out cookie is refused
+        user = g.get("user")
+        meeting = session.get(Meeting, auth["meeting_id"])
+        if user is not None and allows(user.role, Role.HOST) and meeting and meetings.may_host(session, user, meeting):
+            return Identity("host", meeting.id, actor=user.username, user_id=user.id, stamp=guard.session_stamp(user))
+    return None
+
+
+def _phone(code: str, device: str) -> Identity | None:
+    """A phone by its personal code and bound device token; failures count per client address."""
+    limiter = throttle.store(current_app.extensions)
+    address = throttle.request_address(request, current_app.config.get("TRUSTED_PROXIES", ()))
+    if limiter.locked(throttle.DEVICE, time.monotonic(), address):
+        raise RefusedConnection(throttle.LOCKED_MESSAGE)
+    attendee = meetings.attendee_by_code(db.session, code)
+    if attendee and attendee.device_token and attendee.device_token == device:
+        return Identity("phone", attendee.meeting_id, attendee.id, f"attendee:{attendee.id}", device=device)
+    limiter.failed(throttle.DEVICE, time.monotonic(), address)
+    return None
+
+
+ROOMS = {"phone": protocol.phones, "screen": protocol.screen, "host": protocol.host}
+
+
+@socketio.on("connect")
+def on_connect(auth: Any = None):  # type: ignore[no-untyped-def]
+    """Admit a phone, projector or host, into its meeting's rooms."""
+    if _sent_by_client():
+        return False
+    identity = identify(auth)
+    db.session.rollback()
+    if identity is None:
+        return False
+    CONNECTIONS[request.sid] = identity
+    join_room(ROOMS[identity.kind](identity.meeting_id))
+    if identity.attendee_id is not None:
+        join_room(protocol.attendee(identity.attendee_id))
+    return True
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args: Any) -> None:
+    """Forget the connection (the phone re-identifies when it comes back)."""
+    if not _sent_by_client():
+        CONNECTIONS.pop(request.sid, None)
+
+
+def _sent_by_client() -> bool:
+    """python-socketio hands a client's own event named "connect" or "disconnect" to these handlers (a phone
+    could re-identify as the projector); the real ones arrive while the connection is still pending."""
+    return socketio.server.manager.is_connected(request.sid, request.namespace)
+
+
+def state_for(identity: Identity) -> dict[str, Any]:
+    """The current state as this connection should see it."""
+    session = db.session
+    meeting = session.get(Meeting, identity.meeting_id)
+    if identity.kind == "phone":
+        return snapshots.personal_state(session, meeting, session.get(Attendee, identity.attendee_id))
+    url = join_url(current_app, meeting)
+    if identity.kind == "screen":
+        return snapshots.screen_state(session, meeting, url)
+    return snapshots.host_state(session, meeting, url)
+
+
+@socketio.on(protocol.SYNC)
+def on_sync(*_args: Any) -> dict[str, Any]:
+    """The whole current state (on connect, on reconnect, when a page becomes visible)."""
+    identity = CONNECTIONS.get(request.sid)
+    if identity is None or not still_valid(identity):
+        return {"ok": False, "error": "未识别的连接，请刷新页面"}
+    return {"ok": True, "state": state_for(identity), "server_now_ms": snapshots.epoch_ms(utcnow())}
+
+
+def still_valid(identity: Identity) -> bool:
+    """Whether the identity settled at connect still holds: a phone's binding is still its device's (releasing
+    or moving it also disconnects the phone: quiz/devices.py; this covers a message that crossed that), a
+    host's session was not ended by a logout or password change and the meeting is still theirs."""
+    session = db.session
+    if identity.kind == "phone":
+        attendee = session.get(Attendee, identity.attendee_id)
+        return attendee is not None and attendee.device_token == identity.device
+    if identity.kind == "host":
+        user = session.get(User, identity.user_id)
+        meeting = session.get(Meeting, identity.meeting_id)
+        return (user is not None and meeting is not None and guard.session_stamp(user) == identity.stamp
+                and meetings.may_host(session, user, meeting))
+    return True
+
+
+@socketio.on(protocol.CLOCK)
+def on_clock(*_args: Any) -> dict[str, Any]:
+    """The server's time, for the phone's countdown offset."""
+    return {"server_now_ms": snapshots.epoch_ms(utcnow())}
+
+
+def is_row_id(value: Any) -> bool:
+    """A plausible primary key: an int (not a bool, which JSON's true would be) within the database's range."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
+@socketio.on(protocol.SUBMIT_ANSWER)
+def on_submit_answer(payload: Any = None, *_extra: Any) -> dict[str, Any]:
+    """Store one answer (acked only once committed); a repeat returns the stored answer."""
+    received_at = utcnow()
+    identity = CONNECTIONS.get(request.sid)
+    if identity is None or identity.kind != "phone":
+        return {"ok": False, "error": "只有参会人员的手机可以作答"}
+    if not isinstance(payload, dict) or not is_row_id(payload.get("round_id")) \
+            or not isinstance(payload.get("client_id"), str) or not 0 < len(payload["client_id"]) <= MAX_CLIENT_ID:
+        return {"ok": False, "error": "作答数据无效"}
+    submission = Submission(payload["round_id"], identity.attendee_id, payload["client_id"], payload.get("answer"),
+                            received_at)
+    return commands.writer().submit(submission)
+
+
+@socketio.on(protocol.SUBMIT_RATING)
+def on_submit_rating(payload: Any = None, *_extra: Any) -> dict[str, Any]:
+    """Store or change this phone's ballot for the speaker. The payload is never logged."""
+    identity = CONNECTIONS.get(request.sid)
+    if identity is None or identity.kind != "phone":
+        return {"ok": False, "error": "只有参会人员的手机可以评议"}
+    if not isinstance(payload, dict) or not is_row_id(payload.get("item_id")):
+        return {"ok": False, "error": "评议数据无效"}
+    session = db.session
+    item = session.get(ReviewItem, payload["item_id"])
+    rater = session.get(Attendee, identity.attendee_id)
+    if rater is None or rater.device_token != identity.device:
+        return {"ok": False, "error": RELEASED_MESSAGE}
+    try:
+        if item is None or item.meeting_id != identity.meeting_id:
+            raise IllegalMove("述职单位不存在")
+        reviewing.submit_ballot(session, item, rater, payload.get("ballot"))
+        session.commit()
+    except (IllegalMove, BadBallot) as error:
+        session.rollback()
+        return {"ok": False, "error": str(error)}
+    except DatabaseBusy:
+        session.rollback()
+        return {"ok": False, "error": BUSY_MESSAGE}
+    commands.ticker().touched_review(item.id)
+    return {"ok": True}
+
+
+def _host_handler(name: str):  # type: ignore[no-untyped-def]
+    def handle(payload: Any = None, *_extra: Any) -> dict[str, Any]:
+        identity = CONNECTIONS.get(request.sid)
+        if identity is not None and identity.kind == "host" and not still_valid(identity):
+            db.session.rollback()  # logged out, password changed or unassigned since the console connected
+            return {"ok": False, "error": "登录已失效，请重新登录"}
+        return commands.run(name, identity, payload)
+
+    handle.__name__ = f"on_{name}"
+    return handle
+
+
+for _name in protocol.HOST_COMMANDS:
+    socketio.on_event(_name, _host_handler(_name))

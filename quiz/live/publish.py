@@ -1,0 +1,164 @@
+"""Telling the rooms what was committed: states, aggregated answer counts, personal results, and the timers
+that close a round at its deadline. Only ever called after a commit."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from core.db import db, utcnow
+from core.realtime import socketio
+from quiz.live import hosting as live
+from quiz.live import protocol, snapshots
+from quiz.live.models import Answer, Meeting, Round
+
+COUNT_INTERVAL_S = 0.25
+
+
+def join_url(app: Flask, meeting: Meeting) -> str:
+    """The address phones open (PUBLIC_URL when set)."""
+    base = app.config["PUBLIC_URL"] or f"http://{app.config['HOST']}:{app.config['PORT']}"
+    return f"{base}/j/{meeting.join_code}"
+
+
+def publish(meeting: Meeting, roster: bool = False, local: bool = False) -> None:
+    """Send each room its view of the meeting as committed; `roster` when the change touched attendees (the
+    console's attendee rows are sent only then); `local` to this worker's clients only, not through the message
+    queue (the resync after a Redis outage). Each view is built once and the next one extends it."""
+    session = db.session
+    url = join_url(current_app, meeting)
+    public = snapshots.public_state(session, meeting)
+    socketio.emit(protocol.STATE, public, to=protocol.phones(meeting.id), ignore_queue=local)
+    # Let the phones' sockets flush before the heavier projector and console states are built.
+    socketio.sleep(0)
+    screen = snapshots.screen_state(session, meeting, url, public)
+    socketio.emit(protocol.STATE, screen, to=protocol.screen(meeting.id), ignore_queue=local)
+    _emit_host(meeting, snapshots.host_state(session, meeting, url, roster, screen), local)
+
+
+def _emit_host(meeting: Meeting, state: dict, local: bool = False) -> None:
+    socketio.emit(protocol.STATE, state, to=protocol.host(meeting.id), ignore_queue=local)
+
+
+def send_results(app: Flask, round_id: int, attendee_ids: set[int] | None = None, local: bool = False) -> None:
+    """After the reveal: each phone gets its own result (in the background; the host's ack does not wait).
+    `attendee_ids` limits it to those phones; `local` to this worker's clients."""
+    with app.app_context():
+        query = select(Answer).where(Answer.round_id == round_id)
+        if attendee_ids is not None:
+            query = query.where(Answer.attendee_id.in_(attendee_ids))
+        for answer in db.session.scalars(query).all():
+            socketio.emit(protocol.RESULT, {"round_id": round_id, "correct": answer.correct, "score": answer.score,
+                                            "answer": answer.payload}, to=protocol.attendee(answer.attendee_id),
+                          ignore_queue=local)
+
+
+def schedule_close(app: Flask, round_id: int, deadline: datetime) -> None:
+    """Sleep until the deadline, then close the round if it is still due (pauses and extensions make the
+    wake-up a no-op)."""
+
+    def wait_then_close() -> None:
+        socketio.sleep(max(0.0, (deadline - utcnow()).total_seconds()) + 0.05)
+        with app.app_context():
+            if live.close_if_due(db.session, round_id):
+                db.session.commit()
+                round_ = db.session.get(Round, round_id)
+                publish(db.session.get(Meeting, round_.meeting_id))
+
+    socketio.start_background_task(wait_then_close)
+
+
+def resume_timers(app: Flask) -> None:
+    """After a restart: every round still open gets its timer back (closing at once if already due)."""
+    with app.app_context():
+        rounds = db.session.scalars(select(Round).where(Round.phase == "open", Round.deadline_at.is_not(None)))
+        for round_ in rounds:
+            schedule_close(app, round_.id, round_.deadline_at)
+        db.session.rollback()
+
+
+class CountTicker:
+    """Collects rounds that received answers (and review items that received ballots) and emits their counts
+    at most every COUNT_INTERVAL_S — never one event per answer."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.dirty: set[int] = set()
+        self.dirty_items: set[int] = set()
+        self.dirty_meetings: set[int] = set()
+        self.lock = threading.Lock()
+        self.started = False
+
+    def touched(self, round_ids: set[int]) -> None:
+        """Called by the answer writer after a commit."""
+        self._mark(round_ids, set())
+
+    def touched_review(self, item_id: int) -> None:
+        """Called after a ballot is committed."""
+        self._mark(set(), {item_id})
+
+    def touched_attendance(self, meeting_id: int) -> None:
+        """Called after a check-in: the projector and console refresh their attendance a few times a second
+        (a state per check-in would make 2,000 joins cost 2,000 full broadcasts of the attendee list)."""
+        self._mark(set(), set(), {meeting_id})
+
+    def _mark(self, round_ids: set[int], item_ids: set[int], meeting_ids: frozenset[int] | set[int] = frozenset()
+              ) -> None:
+        with self.lock:
+            self.dirty |= round_ids
+            self.dirty_items |= item_ids
+            self.dirty_meetings |= meeting_ids
+            if not self.started:
+                self.started = True
+                socketio.start_background_task(self._run)
+
+    def _run(self) -> None:
+        while True:
+            socketio.sleep(COUNT_INTERVAL_S)
+            with self.lock:
+                rounds, items, meetings = self.dirty, self.dirty_items, self.dirty_meetings
+                self.dirty, self.dirty_items, self.dirty_meetings = set(), set(), set()
+            if rounds or items or meetings:
+                try:
+                    with self.app.app_context():
+                        self._emit(rounds)
+                        self._emit_votes(items)
+                        self._emit_attendance(meetings)
+                except Exception:  # one failed pass (a dropped database connection) must not end the ticker
+                    self.app.logger.exception("count ticker pass failed")
+
+    def _emit_attendance(self, meeting_ids: set[int]) -> None:
+        for meeting_id in meeting_ids:
+            meeting = db.session.get(Meeting, meeting_id)
+            if meeting is None:  # deleted since the check-in
+                continue
+            url = join_url(self.app, meeting)
+            screen = snapshots.screen_state(db.session, meeting, url)
+            socketio.emit(protocol.STATE, screen, to=protocol.screen(meeting_id))
+            _emit_host(meeting, snapshots.host_state(db.session, meeting, url, roster=True, screen=screen))
+
+    def _emit_votes(self, item_ids: set[int]) -> None:
+        from quiz.review import service as reviewing
+        from quiz.review.models import ReviewItem
+
+        session = db.session
+        for item in session.scalars(select(ReviewItem).where(ReviewItem.id.in_(item_ids))):
+            meeting = session.get(Meeting, item.meeting_id)
+            ballots, eligible = reviewing.turnout(session, meeting, item)
+            payload = {"item_id": item.id, "ballots": ballots, "eligible": eligible}
+            for room in (protocol.screen(meeting.id), protocol.host(meeting.id)):
+                socketio.emit(protocol.VOTE_COUNT, payload, to=room)
+
+    def _emit(self, round_ids: set[int]) -> None:
+        if not round_ids:
+            return
+        session = db.session
+        for round_ in session.scalars(select(Round).where(Round.id.in_(round_ids))):
+            meeting = session.get(Meeting, round_.meeting_id)
+            payload = {"round_id": round_.id, "answered": snapshots.answered_count(session, round_.id),
+                       "eligible": snapshots.eligible_count(session, meeting, round_)}
+            socketio.emit(protocol.ANSWER_COUNT, payload, to=protocol.screen(meeting.id))
+            socketio.emit(protocol.ANSWER_COUNT, payload, to=protocol.host(meeting.id))

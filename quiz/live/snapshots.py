@@ -1,0 +1,253 @@
+"""What each audience is told: phones, the projector, the host. Built from what is committed.
+
+Phones and the projector never get the answer key, explanation or source before the reveal, and phones never
+get the roster (the projector's roll of candidate names goes to the projector only).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from quiz.live import attendance
+from quiz.live.answers import host_view, participant_view
+from quiz.live.calling import POOL_KINDS
+from quiz.live.engine import PHASE_LABELS, Phase
+from quiz.live.models import Answer, Attendee, Meeting, PersonDraw, Round
+from quiz.roster.names import with_hints
+
+
+def epoch_ms(moment) -> int | None:  # type: ignore[no-untyped-def]
+    """A timestamp as milliseconds since the epoch (what browsers count in)."""
+    return int(moment.timestamp() * 1000) if moment else None
+
+
+def _called(attendee: Attendee | None) -> dict[str, Any] | None:
+    if attendee is None:
+        return None
+    unit = attendee.unit.name if attendee.unit else ""
+    return {"attendee_id": attendee.id, "name": attendee.name, "unit": unit, "position": attendee.position,
+            "line": f"请问{unit}{attendee.position}{attendee.name}"}
+
+
+def eligible_count(session: Session, meeting: Meeting, round_: Round) -> int:
+    """How many may answer: the called person, or everyone present."""
+    if round_.mode == "called":
+        return 1
+    return attendance.present_count(session, meeting)
+
+
+def answered_count(session: Session, round_id: int) -> int:
+    """Answers stored for a round."""
+    return session.scalar(select(func.count(Answer.id)).where(Answer.round_id == round_id)) or 0
+
+
+def distribution(session: Session, round_: Round) -> dict[str, Any]:
+    """After closing: how the room answered (per option for choices and 判断; right/wrong otherwise)."""
+    answers = session.scalars(select(Answer).where(Answer.round_id == round_.id)).all()
+    kind = round_.question["type"]
+    if kind in ("单选", "多选"):
+        counts = Counter(letter for a in answers for letter in str(a.payload))
+        letters = "ABCDEFGH"[: len(round_.question["options"])]
+        return {"options": {letter: counts.get(letter, 0) for letter in letters},
+                "correct": sum(a.correct for a in answers), "total": len(answers)}
+    if kind == "判断":
+        return {"options": {"正确": sum(a.payload is True for a in answers),
+                            "错误": sum(a.payload is False for a in answers)},
+                "correct": sum(a.correct for a in answers), "total": len(answers)}
+    return {"correct": sum(a.correct for a in answers), "total": len(answers)}
+
+
+def round_state(session: Session, meeting: Meeting, round_: Round | None) -> dict[str, Any] | None:
+    """The public view of the current round."""
+    if round_ is None or round_.phase == Phase.PREVIEW.value:
+        return None  # a previewed question is the console's alone
+    revealed = round_.phase == Phase.REVEALED.value
+    state = {
+        "id": round_.id, "mode": round_.mode, "phase": round_.phase, "phase_label": PHASE_LABELS[Phase(round_.phase)],
+        "question": participant_view(round_.question, revealed), "time_limit_s": round_.time_limit_s,
+        "deadline_ms": epoch_ms(round_.deadline_at), "remaining_ms": round_.remaining_ms,
+        "called": _called(round_.called), "answered": answered_count(session, round_.id),
+        "eligible": eligible_count(session, meeting, round_),
+    }
+    if round_.phase in (Phase.CLOSED.value, Phase.REVEALED.value):
+        state["distribution"] = distribution(session, round_) if revealed else None
+    return state
+
+
+def segment_kind(meeting: Meeting) -> str | None:
+    """The kind of the agenda segment in progress."""
+    return next((s.kind for s in meeting.segments if s.id == meeting.current_segment_id), None)
+
+
+def public_state(session: Session, meeting: Meeting) -> dict[str, Any]:
+    """What every phone in the meeting's room receives."""
+    draw = session.get(PersonDraw, meeting.current_draw_id) if meeting.current_draw_id else None
+    segment = next((s for s in meeting.segments if s.id == meeting.current_segment_id), None)
+    round_ = session.get(Round, meeting.current_round_id) if meeting.current_round_id else None
+    return {
+        "rev": meeting.revision,
+        "meeting": {"id": meeting.id, "title": meeting.title, "status": meeting.status,
+                    "rehearsal": meeting.rehearsal},
+        "segment": {"id": segment.id, "kind": segment.kind, "title": segment.title} if segment else None,
+        "call": _called(draw.chosen) if draw else None,
+        "round": round_state(session, meeting, round_),
+        "review": review_state(session, meeting),
+    }
+
+
+def screen_state(session: Session, meeting: Meeting, join_url: str, public: dict[str, Any] | None = None
+                 ) -> dict[str, Any]:
+    """The projector's view: the public state (`public`, when the caller built it already), attendance, the
+    join address and the draw's roll of names."""
+    draw = session.get(PersonDraw, meeting.current_draw_id) if meeting.current_draw_id else None
+    units = attendance.summary(session, meeting)
+    roll = None
+    if draw is not None:
+        shown = draw.candidates[:60]
+        by_id = {a.id: a for a in session.scalars(select(Attendee).where(Attendee.id.in_(shown)))}
+        roll = {"draw_id": draw.id, "names": [_called(by_id[i])["line"][2:] for i in shown if i in by_id]}
+    return (public or public_state(session, meeting)) | {
+        "join": {"url": join_url, "code": meeting.join_code},
+        "attendance": {"expected": sum(u.expected for u in units), "present": sum(u.present for u in units),
+                       "anonymous": attendance.anonymous_count(session, meeting),
+                       "units": [{"name": u.name, "expected": u.expected, "present": u.present} for u in units]},
+        "roll": roll,
+        "results": meeting_results(session, meeting) if segment_kind(meeting) == "results" else None,
+    }
+
+
+def host_state(session: Session, meeting: Meeting, join_url: str, roster: bool = True,
+               screen: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The console's view: everything, including the previewed question with its key. With `roster`, also the
+    named attendees' rows (the anonymous audience is only counted); broadcasts that change no attendee leave
+    them out, and the console keeps the rows it has. `screen`: the projector's view, when already built."""
+    state = dict(screen or screen_state(session, meeting, join_url))
+    round_ = session.get(Round, meeting.current_round_id) if meeting.current_round_id else None
+    if round_ is not None:
+        state["current"] = {"id": round_.id, "phase": round_.phase, "mode": round_.mode,
+                            "question": host_view(round_.question), "question_id": round_.question_id,
+                            "called_id": round_.called_id}
+        oral_answer = session.scalar(select(Answer).where(Answer.round_id == round_.id,
+                                                          Answer.attendee_id == round_.called_id)) \
+            if round_.called_id else None
+        state["current"]["called_answer"] = (
+            {"payload": oral_answer.payload, "score": oral_answer.score, "source": oral_answer.source}
+            if oral_answer else None)
+    if state["call"]:
+        state["call"] = state["call"] | {"name_hint": with_hints(state["call"]["name"])}  # not the screen's dict
+    state["review"] = review_state(session, meeting, for_host=True)
+    state["review_items"] = host_review_items(session, meeting)
+    if roster:
+        state["attendees"] = [_attendee_row(a) for a in session.scalars(
+            select(Attendee).where(Attendee.meeting_id == meeting.id, Attendee.anonymous.is_(False))
+            .order_by(Attendee.id).options(selectinload(Attendee.unit)))]
+    state["segments"] = [{"id": s.id, "kind": s.kind, "title": s.title} for s in meeting.segments]
+    state["pool_kinds"] = POOL_KINDS
+    return state
+
+
+def _attendee_row(attendee: Attendee) -> dict[str, Any]:
+    return {"id": attendee.id, "name": attendee.name, "unit": attendee.unit.name if attendee.unit else "",
+            "position": attendee.position, "secretary": attendee.is_secretary, "status": attendee.status,
+            "status_label": attendance.STATUS_LABELS[attendee.status], "anonymous": attendee.anonymous,
+            "bound": attendee.device_token is not None, "pending": attendee.pending_device_token is not None,
+            "pending_code": attendance.confirmation_code(attendee.pending_device_token)
+            if attendee.pending_device_token else None,
+            "excluded": attendee.excluded_from_draw, "deputy_id": attendee.deputy_id}
+
+
+def personal_state(session: Session, meeting: Meeting, attendee: Attendee) -> dict[str, Any]:
+    """One phone's view: the public state plus who they are and their own answer (and result once revealed)."""
+    state = public_state(session, meeting)
+    me = {"id": attendee.id, "name": attendee.name, "unit": attendee.unit.name if attendee.unit else "",
+          "unit_id": attendee.unit_id, "anonymous": attendee.anonymous}
+    round_ = state["round"]
+    if round_ is not None:
+        answer = session.scalar(select(Answer).where(Answer.round_id == round_["id"],
+                                                     Answer.attendee_id == attendee.id))
+        me["answer"] = answer.payload if answer and answer.source == "phone" else None
+        if answer and round_["phase"] == Phase.REVEALED.value:
+            me["result"] = {"correct": answer.correct, "score": answer.score}
+    review = state["review"]
+    if review is not None:
+        from quiz.review import service as reviewing
+
+        item = reviewing.current_item(session, meeting)
+        me["can_rate"] = reviewing.can_rate(attendee, item)
+        me["voted"] = reviewing.has_voted(session, item, attendee)
+        me["ballot"] = reviewing.my_ballot(session, item, attendee) if review["vote_state"] == "open" else None
+    return state | {"me": me}
+
+
+def meeting_results(session: Session, meeting: Meeting) -> list[dict[str, Any]]:
+    """This meeting's results per unit (shown in the 结果公布 segment)."""
+    from quiz.live.results import AnswerFact, unit_results
+    from quiz.review import service as reviewing
+    from quiz.review.models import ReviewItem
+
+    rows = session.execute(
+        select(Attendee.unit_id, Round.mode, Answer.correct, Answer.score)
+        .join(Round, Answer.round_id == Round.id).join(Attendee, Answer.attendee_id == Attendee.id)
+        .where(Round.meeting_id == meeting.id, Round.phase != Phase.REPLACED.value))
+    facts = [AnswerFact(unit_id, mode, bool(correct), float(score)) for unit_id, mode, correct, score in rows]
+    reviews = {}
+    for item in session.scalars(select(ReviewItem).where(ReviewItem.meeting_id == meeting.id,
+                                                         ReviewItem.vote_state == "revealed")):
+        score = reviewing.result(session, item).score
+        if score is not None:
+            reviews[item.unit_id] = score
+    return [{"name": r.name, "called_points": round(r.called_points, 2), "called_answers": r.called_answers,
+             "accuracy": r.accuracy, "all_answers": r.all_answers, "review_score": r.review_score}
+            for r in unit_results([(u.id, u.name) for u in meeting.units], facts, reviews)]
+
+
+def review_state(session: Session, meeting: Meeting, for_host: bool = False) -> dict[str, Any] | None:
+    """The 述职评议 item in progress: speaker, part, timer, turnout, last quarter's commitments; the result only
+    once revealed (the host sees it from the close of the vote)."""
+    from quiz.review import ballots as review
+    from quiz.review import service as reviewing
+
+    item = reviewing.current_item(session, meeting)
+    if item is None or segment_kind(meeting) not in ("review", "pledge"):
+        return None
+    ballots, eligible = reviewing.turnout(session, meeting, item)
+    speaker = item.speaker
+    state: dict[str, Any] = {
+        "item_id": item.id, "unit_id": item.unit_id, "unit": item.unit.name, "kind": segment_kind(meeting),
+        "speaker": {"name": speaker.name, "position": speaker.position, "label": attendance.who_label(speaker),
+                    "deputy": attendance.stood_in_for(speaker) is not None} if speaker else None,
+        "part": item.part, "part_label": review.PARTS.get(item.part, ""),
+        "speech": {"started_ms": epoch_ms(item.speech_started_at), "stopped_ms": epoch_ms(item.speech_stopped_at),
+                   "limit_s": item.speech_limit_s},
+        "vote_state": item.vote_state, "criteria": [c["name"] for c in item.criteria],
+        "ratings": list(review.RATING_VALUES), "turnout": {"ballots": ballots, "eligible": eligible},
+        "min_ballots": item.min_ballots,
+        "earlier_commitments": [{"id": c.id, "kind": c.kind, "text": c.text, "kept": c.kept}
+                                for c in reviewing.earlier_commitments(session, meeting, item.unit_id)],
+        "result": None,
+    }
+    if item.vote_state == "revealed" or (for_host and item.vote_state == "closed"):
+        tally = reviewing.result(session, item)
+        state["result"] = {"score": tally.score, "ballots": tally.ballots, "ratings": tally.ratings,
+                           "criteria": {k: round(v / tally.ballots, 2) for k, v in tally.criteria_sums.items()}
+                           if tally.ballots else {}}
+    if for_host:
+        state["comment"] = item.comment
+        state["commitments"] = [{"id": c.id, "kind": c.kind, "text": c.text}
+                                for c in reviewing.own_commitments(session, meeting, item.unit_id)]
+    return state
+
+
+def host_review_items(session: Session, meeting: Meeting) -> list[dict[str, Any]] | None:
+    """Every unit of the current review segment, for the console's list (also before one is chosen)."""
+    from quiz.review import service as reviewing
+
+    segment = next((s for s in meeting.segments if s.id == meeting.current_segment_id), None)
+    if segment is None or segment.kind not in ("review", "pledge"):
+        return None
+    return [{"id": i.id, "unit": i.unit.name, "vote_state": i.vote_state}
+            for i in reviewing.items_of(session, segment.id)]

@@ -1,0 +1,132 @@
+"""Pages without a staff login: joining, the phone, the projector. The roster is never listed here."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, make_response, redirect, render_template, request, url_for
+
+from core import throttle
+from core.db import db
+from quiz.live import attendance, meetings
+from quiz.live.attendance import Binding
+from quiz.live.commands import ticker
+from quiz.live.models import Meeting
+from quiz.live.publish import join_url
+from quiz.live.qr import wifi_text
+from quiz.live.views import public_bp
+
+DEVICE_COOKIE = "dev_{code}"
+TWELVE_HOURS = 12 * 3600
+
+
+@public_bp.route("/j", methods=["GET", "POST"])
+def join_any():
+    """Type the meeting code shown on the projector."""
+    if request.method == "POST":
+        return redirect(url_for("public.join", join_code=request.form.get("join_code", "").strip()[:8]))
+    return render_template("live/join.html", meeting=None, error=None)
+
+
+@public_bp.route("/j/<join_code>", methods=["GET", "POST"])
+def join(join_code: str):
+    """Enter the personal code from the seat card (or join as audience where allowed). Wrong codes count
+    towards the guessing limit (core/throttle.py)."""
+    if _locked(throttle.JOIN, join_code):
+        return _locked_page(None)
+    meeting = meetings.by_join_code(db.session, join_code)
+    if meeting is None:
+        _failed(throttle.JOIN, join_code)
+        return render_template("live/join.html", meeting=None, error="会议码无效或会议已结束"), 404
+    if request.method == "GET":
+        return render_template("live/join.html", meeting=meeting, error=None)
+    if request.form.get("anonymous") == "1":
+        return _join_anonymous(meeting)
+    code = request.form.get("code", "")
+    if _locked(throttle.PERSONAL, code):
+        return _locked_page(meeting)
+    attendee = meetings.attendee_by_code(db.session, code)
+    if attendee is None or attendee.meeting_id != meeting.id:
+        _failed(throttle.PERSONAL, code)
+        return render_template("live/join.html", meeting=meeting, error="个人参会码不正确，请核对座位卡"), 422
+    return redirect(url_for("public.phone", code=attendee.code))
+
+
+def _locked(kind: str, code: str) -> bool:
+    """Whether this client (or this code) is locked out after too many failed attempts."""
+    return throttle.store(current_app.extensions).locked(kind, time.monotonic(), _client(), code)
+
+
+def _failed(kind: str, code: str) -> None:
+    throttle.store(current_app.extensions).failed(kind, time.monotonic(), _client(), code)
+
+
+def _client() -> str:
+    return throttle.request_address(request, current_app.config.get("TRUSTED_PROXIES", ()))
+
+
+def _locked_page(meeting: Meeting | None):  # type: ignore[no-untyped-def]
+    return render_template("live/join.html", meeting=meeting, error=throttle.LOCKED_MESSAGE), 429
+
+
+def _join_anonymous(meeting: Meeting):  # type: ignore[no-untyped-def]
+    token = attendance.new_device_token()
+    try:
+        attendee = attendance.join_anonymous(db.session, meeting, token)
+    except attendance.AttendanceError as error:
+        db.session.rollback()
+        return render_template("live/join.html", meeting=meeting, error=str(error)), 403
+    db.session.commit()
+    ticker().touched_attendance(meeting.id)
+    return _with_device_cookie(redirect(url_for("public.phone", code=attendee.code, d=token)), attendee.code, token)
+
+
+def _with_device_cookie(response, code: str, token: str):  # type: ignore[no-untyped-def]
+    response.set_cookie(DEVICE_COOKIE.format(code=code), token, max_age=TWELVE_HOURS, httponly=True, samesite="Lax")
+    return response
+
+
+@public_bp.get("/p/<code>")
+def phone(code: str):
+    """The phone page. The first device to open a code is bound to it (and checked in); the token travels in
+    the URL (WeChat may wipe storage) and a cookie. Another device waits for the host's approval. Unknown codes
+    count towards the guessing limit."""
+    if _locked(throttle.PERSONAL, code):
+        return _locked_page(None)
+    attendee = meetings.attendee_by_code(db.session, code)
+    if attendee is None:
+        _failed(throttle.PERSONAL, code)
+        return render_template("live/join.html", meeting=None, error="个人参会码无效，请核对座位卡"), 404
+    meeting = db.session.get(Meeting, attendee.meeting_id)
+    if meeting.status == "ended":
+        return render_template("live/join.html", meeting=None, error="会议已结束，感谢参会"), 410
+    token = request.args.get("d") or request.cookies.get(DEVICE_COOKIE.format(code=attendee.code))
+    if token and token == attendee.device_token:
+        if request.args.get("d") != token:
+            return redirect(url_for("public.phone", code=attendee.code, d=token))
+        response = make_response(render_template("live/phone.html", attendee=attendee, meeting=meeting, device=token))
+        return _with_device_cookie(response, attendee.code, token)
+    if not (token and token == attendee.pending_device_token):
+        # Tokens are the server's own: one a client chose (or kept from a released binding) is never bound.
+        token = attendance.new_device_token()
+        outcome = attendance.check_in(db.session, attendee, token)
+        db.session.commit()
+        ticker().touched_attendance(meeting.id)
+        if outcome is Binding.BOUND:
+            response = redirect(url_for("public.phone", code=attendee.code, d=token))
+            return _with_device_cookie(response, attendee.code, token)
+    response = make_response(render_template("live/pending.html", attendee=attendee, meeting=meeting,
+                                             confirm_code=attendance.confirmation_code(token)), 409)
+    return _with_device_cookie(response, attendee.code, token)
+
+
+@public_bp.get("/s/<token>")
+def screen(token: str):
+    """The projector, opened by its own secret URL; read-only."""
+    meeting = db.session.query(Meeting).filter_by(screen_token=token).one_or_none()
+    if meeting is None:
+        return render_template("error.html", status=404, message="大屏地址无效"), 404
+    wifi = current_app.config.get("VENUE_WIFI_SSID", "")
+    wifi_qr = wifi_text(wifi, current_app.config.get("VENUE_WIFI_PASSWORD", "")) if wifi else None
+    return render_template("live/screen.html", meeting=meeting, join_url=join_url(current_app, meeting),
+                           wifi_ssid=wifi, wifi_qr=wifi_qr)
