@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quiz.live.models import Attendee
+from quiz.live.results import percent_text
 from quiz.roster.models import Unit
 
 FIELDS = {"present": "present", "leave": "leave", "deputized": "deputized"}  # anything else is 缺席
@@ -42,8 +43,6 @@ class Figures:
     @property
     def rate(self) -> str:
         """出席率 = 实到 / 应到."""
-        from quiz.quarter.reports.text import percent_text  # reports import this module
-
         return percent_text(self.present, self.expected)
 
 

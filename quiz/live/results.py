@@ -65,3 +65,8 @@ def _display_key(row: UnitResult) -> tuple:
     # (no data?, minus the value) per column: no data sorts after any value, a 0 included.
     return (row.called_answers == 0, -row.called_points, row.accuracy is None, -(row.accuracy or 0.0),
             row.review_score is None, -(row.review_score or 0.0), row.name)
+
+
+def percent_text(part: int, whole: int) -> str:
+    """part / whole as a percentage with one decimal (a dash when nothing was expected)."""
+    return f"{100 * part / whole:.1f}%" if whole else "—"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from quiz.live.results import percent_text as percent_text  # the live wing's attendance rate uses it too
+
 COMPONENTS = {"called": "点名答题", "all": "全员答题", "review": "述职评议", "daily": "日常考核"}
 STATUS_WORDS = {"excused": "请假（不计）", "absent": "缺席（计0分）", "none": "无数据（不计）"}
 GRADES = ("先进", "一般", "软弱涣散")
@@ -41,11 +43,6 @@ def chinese_date(day: date) -> str:
 def number_text(value: float | None) -> str:
     """A score with two decimals, or a dash when there is none."""
     return "—" if value is None else f"{value:.2f}"
-
-
-def percent_text(part: int, whole: int) -> str:
-    """part / whole as a percentage with one decimal (a dash when nothing was expected)."""
-    return f"{100 * part / whole:.1f}%" if whole else "—"
 
 
 def component_text(component: dict[str, Any] | None) -> str:
