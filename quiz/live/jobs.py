@@ -20,7 +20,7 @@ def seat_cards(context: JobContext) -> None:
         raise JobFailed("会议不存在或已删除")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     with app.test_request_context("/", base_url=context.params["base"]):
-        page = render_template("meetings/cards.html", **cards_context(meeting, context.params["base"]))
+        page = render_template("live/meetings/cards.html", **cards_context(meeting, context.params["base"]))
     context.save_file(page.encode("utf-8"), f"座位卡-{meeting.title[:40]}.html", "text/html")
 
 

@@ -45,7 +45,7 @@ def hosted_meeting(meeting_id: int) -> Meeting:
 @role_required(Role.HOST)
 def index():
     """The meetings this user may run (all of them for an admin), newest first."""
-    return render_template("meetings/list.html", meetings=meetings.meetings(db.session, g.user))
+    return render_template("live/meetings/list.html", meetings=meetings.meetings(db.session, g.user))
 
 
 def _plan_from_form(form) -> MeetingPlan:  # type: ignore[no-untyped-def]
@@ -85,7 +85,7 @@ def _number(value: str | None, default: int, low: int, high: int) -> int:
 
 def _form(meeting: Meeting | None, error: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     today = date.today()
-    return render_template("meetings/form.html", meeting=meeting, error=error, units=roster.units(db.session),
+    return render_template("live/meetings/form.html", meeting=meeting, error=error, units=roster.units(db.session),
                            hosts=meetings.host_accounts(db.session),
                            segment_kinds=SEGMENT_KINDS, default_quarter=meetings.quarter_of(today), today=today,
                            format_weighted=lambda criteria: review.format_weighted(
@@ -168,7 +168,7 @@ def cards(meeting_id: int):
     base = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
     context = quiz_jobs.cards_context(meeting, base)
     if len(context["attendees"]) <= quiz_jobs.CARDS_INLINE_MAX:
-        return render_template("meetings/cards.html", **context)
+        return render_template("live/meetings/cards.html", **context)
     # Thousands of QR codes are seconds of CPU: a job draws them, and its page opens the sheet.
     job = jobs_service.create_job(db.session, current_app.config["JOBS_DIR"], quiz_jobs.SEAT_CARDS,
                                   f"座位卡：{meeting.title[:60]}", g.user.id, {"meeting_id": meeting.id, "base": base})

@@ -76,7 +76,7 @@ def _done(quarter: str, action, message: str):  # type: ignore[no-untyped-def]
 @role_required(Role.HOST)
 def index():
     """Every quarter with meetings or settings, newest first."""
-    return render_template("quarters/list.html", lines=quarter_queries.overview(db.session), **LABELS)
+    return render_template("quarter/list.html", lines=quarter_queries.overview(db.session), **LABELS)
 
 
 @quarters_bp.get("/<quarter>")
@@ -87,7 +87,7 @@ def show(quarter: str):
     _say_job_outcome(request.args.get("job", type=int))
     stored = quarters.results(db.session, quarter)
     return render_template(
-        "quarters/show.html", quarter=quarter, row=quarters.quarter_row(db.session, quarter), results=stored,
+        "quarter/show.html", quarter=quarter, row=quarters.quarter_row(db.session, quarter), results=stored,
         names=quarters.unit_names(db.session, [r.unit_id for r in stored]),
         settings=quarter_inputs.settings_of(db.session, quarter),
         meetings=quarter_inputs.counted_meetings(db.session, quarter),
@@ -186,7 +186,7 @@ def daily_upload(quarter: str):
         return _back(quarter)
     token = exchange.stage_upload(db.session, data, upload.filename, g.user.id, kind="daily")
     db.session.commit()
-    return render_template("quarters/daily.html", quarter=quarter, report=report, token=token,
+    return render_template("quarter/daily.html", quarter=quarter, report=report, token=token,
                            filename=upload.filename)
 
 
@@ -232,7 +232,7 @@ def unit(quarter: str, unit_id: int):
     detail = quarter_queries.unit_detail(db.session, quarter, unit_id)
     if detail is None:
         abort(404)
-    return render_template("quarters/unit.html", quarter=quarter, detail=detail, **LABELS)
+    return render_template("quarter/unit.html", quarter=quarter, detail=detail, **LABELS)
 
 
 @quarters_bp.post("/<quarter>/reveal")
@@ -260,6 +260,6 @@ def reveal(quarter: str):
         return render_template("error.html", status=409, message="本季度尚未审定，审定后才能在大屏揭晓排名。"), 409
     stored = quarters.results(db.session, quarter)
     ranked = [r for r in stored if r.rank is not None]
-    return render_template("quarters/reveal.html", quarter=quarter, ranked=ranked,
+    return render_template("quarter/reveal.html", quarter=quarter, ranked=ranked,
                            unranked=[r for r in stored if r.rank is None],
                            names=quarters.unit_names(db.session, [r.unit_id for r in stored]))

@@ -26,14 +26,14 @@ def _quarter_or_404(quarter: str) -> str:
 
 
 def _refused(message: str, quarter: str):  # type: ignore[no-untyped-def]
-    return render_template("reports/refused.html", message=message, quarter=quarter), 409
+    return render_template("quarter/reports/refused.html", message=message, quarter=quarter), 409
 
 
 @reports_bp.get("/")
 @role_required(Role.HOST)
 def index():
     """Quarters, meetings and units, each with its report."""
-    return render_template("reports/index.html", **reports.report_index(db.session))
+    return render_template("quarter/reports/index.html", **reports.report_index(db.session))
 
 
 @reports_bp.get("/quarter/<quarter>.<any(xlsx, docx):kind>")
@@ -60,7 +60,7 @@ def quarter_print(quarter: str):
         context = reports.approved_context(db.session, _quarter_or_404(quarter))
     except ValueError as error:
         return _refused(str(error), quarter)
-    return render_template("reports/quarter_print.html", **context)
+    return render_template("quarter/reports/quarter_print.html", **context)
 
 
 @reports_bp.get("/meeting/<int:meeting_id>/minutes")
@@ -70,7 +70,7 @@ def minutes(meeting_id: int):
     context = reports.meeting_minutes(db.session, meeting_id)
     if context is None:
         abort(404)
-    return render_template("reports/minutes.html", **context)
+    return render_template("quarter/reports/minutes.html", **context)
 
 
 @reports_bp.get("/unit/<int:unit_id>")
@@ -81,5 +81,5 @@ def unit(unit_id: int):
     if record is None:
         abort(404)
     history = reports.unit_history(db.session, unit_id)
-    return render_template("reports/unit.html", unit=record, history=history, chart=reports.history_chart(history),
-                           columns=reports.history_columns(history))
+    return render_template("quarter/reports/unit.html", unit=record, history=history,
+                           chart=reports.history_chart(history), columns=reports.history_columns(history))

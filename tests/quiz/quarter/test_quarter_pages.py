@@ -156,7 +156,7 @@ def test_approval_needs_a_reason_for_weak_and_then_enables_the_reveal(client, se
     assert page.count('class="reveal-row veiled') == 4 and 'data-step="1"' in page
     assert "排名靠后" in page and "软弱涣散" in page
     assert "<style" not in page and re.search(r"<script(?![^>]*src=)", page) is None
-    assert "js/ranking-reveal.js" in page and "css/ranking.css" in page
+    assert "js/quarter/ranking-reveal.js" in page and "css/ranking.css" in page
     session.expire_all()
     assert session.get(Quarter, Q).revealed is True
 

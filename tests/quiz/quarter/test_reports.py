@@ -406,7 +406,7 @@ def test_the_unit_page_draws_its_chart_from_the_apps_own_files(client, session):
     assert response.status_code == 200 and "单位3" in page and "缺席（计0分）" in page
     sources = re.findall(r'<script[^>]*\bsrc="([^"]+)"', page)
     assert any(s.startswith("/static/vendor/chart-4.6.1.umd.min.js") for s in sources)
-    assert any(s.startswith("/static/js/unit-history.js") for s in sources)
+    assert any(s.startswith("/static/js/quarter/unit-history.js") for s in sources)
     assert all(s.startswith("/") and not s.startswith("//") for s in re.findall(r'(?:src|href)="([^"]+)"', page))
     assert "http://" not in page and "https://" not in page
     for script in re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S):
