@@ -20,15 +20,13 @@ from core.accounts import guard
 from core.accounts.roles import Role, allows
 from core.db import BUSY_MESSAGE, DatabaseBusy, db, utcnow
 from core.realtime import socketio
-from quiz import commands, meetings, protocol, reviewing, snapshots
+from quiz import commands, meetings, payloads, protocol, reviewing, snapshots
 from quiz.engine import IllegalMove
 from quiz.models import Attendee, Meeting
 from quiz.publish import join_url
 from quiz.review import BadBallot
 from quiz.review_models import ReviewItem
 from quiz.writer import Submission
-
-MAX_CLIENT_ID = 40
 
 
 @dataclass(frozen=True)
@@ -45,20 +43,21 @@ CONNECTIONS: dict[str, Identity] = {}
 
 
 def identify(auth: Any) -> Identity | None:
-    """Work out who is connecting; None refuses the connection. A phone's wrong code or device token counts
-    towards its address's guessing limit; a locked-out address is refused with the reason."""
-    auth = auth if isinstance(auth, dict) else {}
+    """Work out who is connecting (`auth` as one of quiz/payloads.py's connect models); None refuses the
+    connection. A phone's wrong code or device token counts towards the guessing limit; a locked-out
+    guesser is refused with the reason."""
+    auth = payloads.read_auth(auth)
     session = db.session
-    if isinstance(auth.get("code"), str) and isinstance(auth.get("device"), str):
-        return _phone(auth["code"], auth["device"])
-    if isinstance(auth.get("screen"), str):
-        meeting = session.query(Meeting).filter_by(screen_token=auth["screen"]).one_or_none()
+    if isinstance(auth, payloads.PhoneAuth):
+        return _phone(auth.code, auth.device)
+    if isinstance(auth, payloads.ScreenAuth):
+        meeting = session.query(Meeting).filter_by(screen_token=auth.screen).one_or_none()
         return Identity("screen", meeting.id) if meeting else None
-    if isinstance(auth.get("meeting_id"), int):
+    if isinstance(auth, payloads.HostAuth):
         guard.load_current_user()
         user = g.get("user")
-        if user is not None and allows(user.role, Role.HOST) and session.get(Meeting, auth["meeting_id"]):
-            return Identity("host", auth["meeting_id"], actor=user.username)
+        if user is not None and allows(user.role, Role.HOST) and session.get(Meeting, auth.meeting_id):
+            return Identity("host", auth.meeting_id, actor=user.username)
     return None
 
 
@@ -134,11 +133,6 @@ def on_clock(*_args: Any) -> dict[str, Any]:
     return {"server_now_ms": snapshots.epoch_ms(utcnow())}
 
 
-def is_row_id(value: Any) -> bool:
-    """A plausible primary key: an int (not a bool, which JSON's true would be) within the database's range."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
-
-
 @socketio.on(protocol.SUBMIT_ANSWER)
 def on_submit_answer(payload: Any = None, *_extra: Any) -> dict[str, Any]:
     """Store one answer (acked only once committed); a repeat returns the stored answer."""
@@ -146,11 +140,11 @@ def on_submit_answer(payload: Any = None, *_extra: Any) -> dict[str, Any]:
     identity = CONNECTIONS.get(request.sid)
     if identity is None or identity.kind != "phone":
         return {"ok": False, "error": "只有参会人员的手机可以作答"}
-    if not isinstance(payload, dict) or not is_row_id(payload.get("round_id")) \
-            or not isinstance(payload.get("client_id"), str) or not 0 < len(payload["client_id"]) <= MAX_CLIENT_ID:
-        return {"ok": False, "error": "作答数据无效"}
-    submission = Submission(payload["round_id"], identity.attendee_id, payload["client_id"], payload.get("answer"),
-                            received_at)
+    try:
+        sent = payloads.parse(payloads.SubmitAnswer, payload, "作答数据无效")
+    except payloads.Invalid as error:
+        return {"ok": False, "error": str(error)}
+    submission = Submission(sent.round_id, identity.attendee_id, sent.client_id, sent.answer, received_at)
     return commands.writer().submit(submission)
 
 
@@ -160,15 +154,17 @@ def on_submit_rating(payload: Any = None, *_extra: Any) -> dict[str, Any]:
     identity = CONNECTIONS.get(request.sid)
     if identity is None or identity.kind != "phone":
         return {"ok": False, "error": "只有参会人员的手机可以评议"}
-    if not isinstance(payload, dict) or not is_row_id(payload.get("item_id")):
-        return {"ok": False, "error": "评议数据无效"}
+    try:
+        sent = payloads.parse(payloads.SubmitRating, payload, "评议数据无效")
+    except payloads.Invalid as error:
+        return {"ok": False, "error": str(error)}
     session = db.session
-    item = session.get(ReviewItem, payload["item_id"])
+    item = session.get(ReviewItem, sent.item_id)
     rater = session.get(Attendee, identity.attendee_id)
     try:
         if item is None or item.meeting_id != identity.meeting_id:
             raise IllegalMove("述职单位不存在")
-        reviewing.submit_ballot(session, item, rater, payload.get("ballot"))
+        reviewing.submit_ballot(session, item, rater, dict(sent.ballot))
         session.commit()
     except (IllegalMove, BadBallot) as error:
         session.rollback()
