@@ -7,7 +7,7 @@ host connection are refused and logged.
 
 from __future__ import annotations
 
-import time
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,15 +62,17 @@ def identify(auth: Any) -> Identity | None:
 
 
 def _phone(code: str, device: str) -> Identity | None:
-    """A phone by its personal code and bound device token; failures count per client address."""
-    limiter = throttle.store(current_app.extensions)
-    address = throttle.request_address(request, current_app.config.get("TRUSTED_PROXIES", ()))
-    if limiter.locked(throttle.DEVICE, time.monotonic(), address):
-        raise RefusedConnection(throttle.LOCKED_MESSAGE)
+    """A phone by its personal code and bound device token. A valid pair is never refused; a wrong one counts
+    towards the guessing limit of its address and code, and past it is refused with the reason."""
     attendee = meetings.attendee_by_code(db.session, code)
-    if attendee and attendee.device_token and attendee.device_token == device:
+    if attendee and attendee.device_token and secrets.compare_digest(attendee.device_token.encode(), device.encode()):
         return Identity("phone", attendee.meeting_id, attendee.id, f"attendee:{attendee.id}")
-    limiter.failed(throttle.DEVICE, time.monotonic(), address)
+    limits = throttle.store(current_app)
+    address = throttle.request_address(request, current_app.config.get("TRUSTED_PROXIES", ()))
+    locked = limits.locked(throttle.DEVICE, address, code)
+    limits.failed(throttle.DEVICE, address, code)
+    if locked:
+        raise RefusedConnection(throttle.LOCKED_MESSAGE)
     return None
 
 
