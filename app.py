@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     init_web(app)
     init_realtime(app)
+    events.guard_floods(app)
     on_queue_recovered(app, resync.resync_local)  # after a Redis outage, resync this worker's clients
     app.before_request(guard.load_current_user)
     for blueprint in (health_bp, account_views.bp, bank_bp, roster_bp, meetings_bp, public_bp, reports_bp, quarters_bp):

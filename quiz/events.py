@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, g, request
+from flask import Flask, current_app, g, request
 from flask_socketio import ConnectionRefusedError as RefusedConnection
 from flask_socketio import join_room
 
@@ -19,6 +19,7 @@ from core import throttle
 from core.accounts import guard
 from core.accounts.roles import Role, allows
 from core.db import BUSY_MESSAGE, DatabaseBusy, db, utcnow
+from core.flood import FloodGuard, Rate
 from core.realtime import socketio
 from quiz import commands, meetings, payloads, protocol, reviewing, snapshots
 from quiz.engine import IllegalMove
@@ -189,3 +190,28 @@ def _host_handler(name: str):  # type: ignore[no-untyped-def]
 
 for _name in protocol.HOST_COMMANDS:
     socketio.on_event(_name, _host_handler(_name))
+
+
+# Per-connection buckets (core/flood.py): room for a phone's ordinary traffic, nothing like a flood's. The
+# console is not limited: it is a logged-in host, and the abuse suite drives thousands of commands through one.
+RATES = {"sync": Rate(20, 2), "clock": Rate(20, 2), "answer": Rate(30, 5), "rating": Rate(30, 5),
+         "command": Rate(40, 1), "junk": Rate(20, 1)}
+PATIENCE = Rate(200, 10)  # refused events a connection may send before it is disconnected as a flood
+TOO_FAST = {"ok": False, "error": "操作过于频繁，请稍后再试"}
+KINDS = {protocol.SYNC: "sync", protocol.CLOCK: "clock", protocol.SUBMIT_ANSWER: "answer",
+         protocol.SUBMIT_RATING: "rating", **{name: "command" for name in protocol.HOST_COMMANDS}}
+
+
+def _kind(sid: str, event: Any) -> str | None:
+    identity = CONNECTIONS.get(sid)
+    if identity is not None and identity.kind == "host":
+        return None
+    return KINDS.get(event, "junk") if isinstance(event, str) else "junk"
+
+
+def guard_floods(app: Flask) -> FloodGuard:
+    """Put the per-connection buckets in front of this app's Socket.IO server (after `init_realtime`)."""
+    guard = FloodGuard(RATES, PATIENCE, _kind, lambda kind: None if kind == "junk" else TOO_FAST)
+    guard.install(socketio.server)
+    app.extensions["flood_guard"] = guard
+    return guard
