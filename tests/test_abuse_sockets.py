@@ -31,11 +31,11 @@ HONEST = 30
 POISON = "\ud800"  # one character, passes a length check, cannot be written as UTF-8
 
 
-@pytest.fixture(scope="module")
-def venue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str]]:
-    """One server on PostgreSQL (which refuses a lone surrogate outright) for the module's tests."""
-    with private_postgres_database("shuji_abuse") as url, live_server("gevent", url, TRUSTED_PROXIES="127.0.0.1") \
-            as server:
+@pytest.fixture(scope="module", params=["gevent", "eventlet"])
+def venue(request: pytest.FixtureRequest) -> Iterator[tuple[LiveServer, str]]:
+    """One server per async mode on PostgreSQL (which refuses a lone surrogate outright) for the module."""
+    with private_postgres_database("shuji_abuse") as url, live_server(request.param, url,
+                                                                      TRUSTED_PROXIES="127.0.0.1") as server:
         yield server, url
 
 
