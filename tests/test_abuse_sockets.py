@@ -22,7 +22,7 @@ import websocket
 from sqlalchemy import create_engine, text
 
 from core.throttle import AUDIENCE_MESSAGE, LOCKED_MESSAGE
-from tests.live_server import LiveServer, claim, live_server, seat_codes, staff_session
+from tests.live_server import LiveServer, claim, free_port, live_server, seat_codes, staff_session
 from tests.quiz.test_live_flow import Host, Phone, simultaneously
 from tests.quiz.test_workers import reachable_redis
 from tests.services import private_postgres_database
@@ -281,3 +281,15 @@ def test_two_workers_share_the_guessing_counts_in_redis(tmp_path: Path):
             assert requests.get(f"{worker.url}/p/NOPE9999", headers=at("198.51.100.77")).status_code == 429
         assert LOCKED_MESSAGE in requests.get(f"{b.url}/p/NOPE9998", headers=at("198.51.100.77")).text
         assert requests.get(f"{b.url}/p/NOPE9997", headers=at("198.51.100.78")).status_code == 404
+
+
+def test_with_redis_down_the_limits_count_in_memory_and_healthz_says_so(tmp_path: Path):
+    dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    with live_server("gevent", f"sqlite:///{tmp_path / 'down.sqlite3'}", REDIS_URL=dead,
+                     SOCKETIO_CHANNEL=f"shuji-test-{uuid.uuid4().hex}") as server:
+        for number in range(10):
+            assert requests.get(f"{server.url}/p/NOPE{number:04d}").status_code == 404
+        assert requests.get(f"{server.url}/p/NOPE9999").status_code == 429  # still limited, in memory
+        health = requests.get(server.url + "/healthz", timeout=10).json()
+        assert health["limits"] == "memory (Redis unreachable)" and health["limits_warning"]
+        assert health["status"] == "degraded"
