@@ -192,3 +192,13 @@ def test_many_phones_on_one_address_with_their_own_tokens_connect(app, session, 
         sio = socketio.test_client(app, auth={"code": code, "device": f"token-{number}"}, flask_test_client=venue)
         assert sio.is_connected(), number
         sio.disconnect()
+
+
+def test_hundreds_of_browsers_behind_one_address_join_as_audience(app, session, meeting, fresh_limiter):
+    meeting.allow_anonymous = True
+    session.commit()
+    for number in range(250):  # each its own browser (session), all through the venue's NAT
+        browser = client_at(app, VENUE)
+        token = csrf_token(browser, f"/j/{meeting.join_code}")
+        joined = browser.post(f"/j/{meeting.join_code}", data={"anonymous": "1", "csrf_token": token})
+        assert joined.status_code == 302, number
