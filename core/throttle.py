@@ -47,6 +47,22 @@ DEFAULTS = {
 }
 
 
+class SweptMemoryStorage(MemoryStorage):
+    """limits' memory storage, its housekeeping sweep once a second instead of every 10 ms.
+
+    The stock storage restarts a 10 ms timer after every hit, and each run walks every key: with thousands of
+    phones joining (a key per browser and per address) that sweep took 9% of the server's CPU during a join
+    burst. Counting never depends on it (every read checks the timestamps itself); it only frees memory."""
+
+    SWEEP_S = 1.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # overrides the name-mangled private method
+        if not self.timer.is_alive():
+            self.timer = threading.Timer(self.SWEEP_S, self._MemoryStorage__expire_events)
+            self.timer.daemon = True
+            self.timer.start()
+
+
 class Limits:
     """The app's counters; thread- and greenlet-safe (the storages are)."""
 
@@ -54,7 +70,7 @@ class Limits:
         self.rules: dict[str, RateLimitItem] = {name: parse(str(settings.get(name) or default))
                                                 for name, default in DEFAULTS.items()}
         self.redis_url, self.prefix, self.logger = redis_url, prefix, logger
-        self.memory = MemoryStorage()
+        self.memory = SweptMemoryStorage()
         self.redis: Storage | None = None
         self.down_since: float | None = None
         self._lock = threading.Lock()
