@@ -202,3 +202,19 @@ def test_hundreds_of_browsers_behind_one_address_join_as_audience(app, session, 
         token = csrf_token(browser, f"/j/{meeting.join_code}")
         joined = browser.post(f"/j/{meeting.join_code}", data={"anonymous": "1", "csrf_token": token})
         assert joined.status_code == 302, number
+
+
+def test_the_memory_storage_sweeps_once_a_second_and_still_counts_right():
+    from limits import parse
+    from limits.strategies import MovingWindowRateLimiter
+
+    from core.throttle import SweptMemoryStorage
+
+    storage = SweptMemoryStorage()
+    limiter = MovingWindowRateLimiter(storage)
+    rule = parse("3 per 10 minutes")
+    assert [limiter.hit(rule, "device") for _ in range(4)] == [True, True, True, False]
+    storage.timer.join()  # the constructor's first timer
+    limiter.hit(rule, "other")
+    assert storage.timer.interval == SweptMemoryStorage.SWEEP_S == 1.0
+    assert limiter.test(rule, "device") is False  # counting reads the timestamps, never waits for a sweep
