@@ -69,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_web(app)
     if app.config.get("REALTIME", True):  # the job worker has no sockets (core/jobs/worker.py)
         init_realtime(app, closing_events=frozenset({protocol.BINDING_ENDED}))
+        events.guard_floods(app)
         on_queue_recovered(app, resync.resync_local)  # after a Redis outage, resync this worker's clients
     app.before_request(guard.load_current_user)
     blueprints = (health_bp, account_views.bp, jobs_bp, backups_bp, bank_bp, roster_bp, meetings_bp, public_bp,

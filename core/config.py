@@ -12,7 +12,10 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import limits
+
 from core.localtime import DEFAULT_TIMEZONE, checked_zone
+from core.throttle import DEFAULTS as LIMIT_DEFAULTS
 
 ASYNC_MODES = ("eventlet", "gevent", "threading")
 DEFAULT_BUSY_TIMEOUT_MS = 5000
@@ -81,6 +84,8 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": environ.get("SESSION_COOKIE_SECURE", "") == "1",
         # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); empty: the peer is the client.
         "TRUSTED_PROXIES": trusted_proxies(environ.get("TRUSTED_PROXIES", "")),
+        # The guessing and joining limits (core/throttle.py), each "N per <period>" as the `limits` package reads it.
+        **{name: rate_limit(name, environ.get(name, default)) for name, default in LIMIT_DEFAULTS.items()},
     }
 
 
@@ -93,6 +98,15 @@ def jobs_mode(text: str) -> str:
     if mode not in JOBS_MODES:
         raise ValueError(f"JOBS_MODE must be one of {', '.join(JOBS_MODES)}, not {text!r}")
     return mode
+
+
+def rate_limit(name: str, text: str) -> str:
+    """A limit such as `10 per 10 minutes`, checked at start rather than at the first wrong code."""
+    try:
+        limits.parse(text)
+    except ValueError as error:
+        raise ValueError(f"{name} must read like '10 per 10 minutes', not {text!r}") from error
+    return text
 
 
 def busy_timeout_ms(text: str) -> int:

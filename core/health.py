@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from core import migrate
+from core import migrate, throttle
 from core.db import db
 from core.realtime import message_queue
 
@@ -22,7 +22,8 @@ def healthz():
     so a load balancer must not take it out (docs/deploy.md, "When Redis is down")."""
     body = {"status": "ok", "async_mode": current_app.config["ASYNC_MODE"], "database": "ok",
             **queue_health()}
-    if body["message_queue"] == "unreachable":
+    body.update(throttle.store(current_app).health())
+    if body["message_queue"] == "unreachable" or "limits_warning" in body:
         body["status"] = "degraded"
     try:
         db.session.execute(text("SELECT 1"))

@@ -347,16 +347,20 @@ def test_guessing_codes_is_locked_out_everywhere_and_stores_nothing(app, session
     for number in range(10):
         assert typist.post(f"/j/{meeting.join_code}", data={"code": f"GUESS{number:03d}",
                                                              "csrf_token": token}).status_code == 422
-    locked = typist.post(f"/j/{meeting.join_code}", data={"code": code, "csrf_token": token})
+    locked = typist.post(f"/j/{meeting.join_code}", data={"code": "GUESS999", "csrf_token": token})
     assert locked.status_code == 429 and LOCKED_MESSAGE in locked.get_data(as_text=True)
+    # A right code is never refused (a neighbour on the same NAT address): guessing is locked, not joining.
+    assert typist.post(f"/j/{meeting.join_code}", data={"code": code, "csrf_token": token}).status_code == 302
     opener = client_at(app, "198.51.100.8")
     for number in range(10):
         assert opener.get(f"/p/NOPE{number:04d}").status_code == 404
-    assert opener.get(f"/p/{code}").status_code == 429  # even a real code: nothing is looked up
+    assert opener.get("/p/NOPE9999").status_code == 429
     dialer = client_at(app, "198.51.100.9")
-    for join_code in [f"{number:06d}" for number in range(11) if f"{number:06d}" != meeting.join_code][:10]:
+    wrong_codes = [f"{number:06d}" for number in range(12) if f"{number:06d}" != meeting.join_code][:11]
+    for join_code in wrong_codes[:10]:
         assert dialer.get(f"/j/{join_code}").status_code == 404
-    assert LOCKED_MESSAGE in dialer.get(f"/j/{meeting.join_code}").get_data(as_text=True)
+    assert LOCKED_MESSAGE in dialer.get(f"/j/{wrong_codes[10]}").get_data(as_text=True)
+    assert dialer.get(f"/j/{meeting.join_code}").status_code == 200
     socket_guesser = client_at(app, "198.51.100.10")
     for number in range(11):
         sio = socketio.test_client(app, auth={"code": code, "device": f"guess-{number}"},

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from core import throttle
@@ -21,15 +19,16 @@ def login():
     error = None
     if request.method == "POST":
         username = request.form.get("username", "").strip().lower()
-        limiter, address, now = throttle.store(current_app.extensions), _address(), time.monotonic()
-        if limiter.locked(throttle.LOGIN, now, address, username):
-            return render_template("accounts/login.html", error=throttle.LOCKED_MESSAGE), 429
+        limits, address = throttle.store(current_app), _address()
+        refusal = limits.login_refusal(username, address)
+        if refusal:
+            return render_template("accounts/login.html", error=refusal), 429
         user = service.authenticate(db.session, username, request.form.get("password", ""))
         if user is not None:
             db.session.commit()
             log_in(user)
             return redirect(safe_next_url(request.args.get("next")) or url_for("home"))
-        limiter.failed(throttle.LOGIN, now, address, username)
+        limits.login_failed(username, address)
         error = "用户名或密码错误"
     return render_template("accounts/login.html", error=error), 401 if error else 200
 

@@ -7,11 +7,11 @@ host connection are refused and logged.
 
 from __future__ import annotations
 
-import time
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, g, request
+from flask import Flask, current_app, g, request
 from flask_socketio import ConnectionRefusedError as RefusedConnection
 from flask_socketio import join_room
 
@@ -20,8 +20,9 @@ from core.accounts import guard
 from core.accounts.models import User
 from core.accounts.roles import Role, allows
 from core.db import BUSY_MESSAGE, DatabaseBusy, db, utcnow
+from core.flood import FloodGuard, Rate
 from core.realtime import socketio
-from quiz.live import commands, meetings, protocol, snapshots
+from quiz.live import commands, meetings, payloads, protocol, snapshots
 from quiz.live.engine import IllegalMove
 from quiz.live.models import Attendee, Meeting
 from quiz.live.publish import join_url
@@ -30,7 +31,6 @@ from quiz.review import service as reviewing
 from quiz.review.ballots import BadBallot
 from quiz.review.models import ReviewItem
 
-MAX_CLIENT_ID = 40
 RELEASED_MESSAGE = commands.BINDING_ENDED_MESSAGE
 
 
@@ -51,34 +51,37 @@ CONNECTIONS: dict[str, Identity] = {}
 
 
 def identify(auth: Any) -> Identity | None:
-    """Work out who is connecting; None refuses the connection. A phone's wrong code or device token counts
-    towards its address's guessing limit; a locked-out address is refused with the reason."""
-    auth = auth if isinstance(auth, dict) else {}
+    """Work out who is connecting (`auth` as one of quiz/payloads.py's connect models); None refuses the
+    connection. A phone's wrong code or device token counts towards the guessing limit; a locked-out
+    guesser is refused with the reason."""
+    auth = payloads.read_auth(auth)
     session = db.session
-    if isinstance(auth.get("code"), str) and isinstance(auth.get("device"), str):
-        return _phone(auth["code"], auth["device"])
-    if isinstance(auth.get("screen"), str):
-        meeting = session.query(Meeting).filter_by(screen_token=auth["screen"]).one_or_none()
+    if isinstance(auth, payloads.PhoneAuth):
+        return _phone(auth.code, auth.device)
+    if isinstance(auth, payloads.ScreenAuth):
+        meeting = session.query(Meeting).filter_by(screen_token=auth.screen).one_or_none()
         return Identity("screen", meeting.id) if meeting else None
-    if isinstance(auth.get("meeting_id"), int):
+    if isinstance(auth, payloads.HostAuth):
         guard.load_current_user()  # the session stamp is checked here: a logged-out cookie is refused
         user = g.get("user")
-        meeting = session.get(Meeting, auth["meeting_id"])
+        meeting = session.get(Meeting, auth.meeting_id)
         if user is not None and allows(user.role, Role.HOST) and meeting and meetings.may_host(session, user, meeting):
             return Identity("host", meeting.id, actor=user.username, user_id=user.id, stamp=guard.session_stamp(user))
     return None
 
 
 def _phone(code: str, device: str) -> Identity | None:
-    """A phone by its personal code and bound device token; failures count per client address."""
-    limiter = throttle.store(current_app.extensions)
-    address = throttle.request_address(request, current_app.config.get("TRUSTED_PROXIES", ()))
-    if limiter.locked(throttle.DEVICE, time.monotonic(), address):
-        raise RefusedConnection(throttle.LOCKED_MESSAGE)
+    """A phone by its personal code and bound device token. A valid pair is never refused; a wrong one counts
+    towards the guessing limit of its address and code, and past it is refused with the reason."""
     attendee = meetings.attendee_by_code(db.session, code)
-    if attendee and attendee.device_token and attendee.device_token == device:
+    if attendee and attendee.device_token and secrets.compare_digest(attendee.device_token.encode(), device.encode()):
         return Identity("phone", attendee.meeting_id, attendee.id, f"attendee:{attendee.id}", device=device)
-    limiter.failed(throttle.DEVICE, time.monotonic(), address)
+    limits = throttle.store(current_app)
+    address = throttle.request_address(request, current_app.config.get("TRUSTED_PROXIES", ()))
+    locked = limits.locked(throttle.DEVICE, address, code)
+    limits.failed(throttle.DEVICE, address, code)
+    if locked:
+        raise RefusedConnection(throttle.LOCKED_MESSAGE)
     return None
 
 
@@ -157,11 +160,6 @@ def on_clock(*_args: Any) -> dict[str, Any]:
     return {"server_now_ms": snapshots.epoch_ms(utcnow())}
 
 
-def is_row_id(value: Any) -> bool:
-    """A plausible primary key: an int (not a bool, which JSON's true would be) within the database's range."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
-
-
 @socketio.on(protocol.SUBMIT_ANSWER)
 def on_submit_answer(payload: Any = None, *_extra: Any) -> dict[str, Any]:
     """Store one answer (acked only once committed); a repeat returns the stored answer."""
@@ -169,11 +167,11 @@ def on_submit_answer(payload: Any = None, *_extra: Any) -> dict[str, Any]:
     identity = CONNECTIONS.get(request.sid)
     if identity is None or identity.kind != "phone":
         return {"ok": False, "error": "只有参会人员的手机可以作答"}
-    if not isinstance(payload, dict) or not is_row_id(payload.get("round_id")) \
-            or not isinstance(payload.get("client_id"), str) or not 0 < len(payload["client_id"]) <= MAX_CLIENT_ID:
-        return {"ok": False, "error": "作答数据无效"}
-    submission = Submission(payload["round_id"], identity.attendee_id, payload["client_id"], payload.get("answer"),
-                            received_at)
+    try:
+        sent = payloads.parse(payloads.SubmitAnswer, payload, "作答数据无效")
+    except payloads.Invalid as error:
+        return {"ok": False, "error": str(error)}
+    submission = Submission(sent.round_id, identity.attendee_id, sent.client_id, sent.answer, received_at)
     return commands.writer().submit(submission)
 
 
@@ -183,17 +181,19 @@ def on_submit_rating(payload: Any = None, *_extra: Any) -> dict[str, Any]:
     identity = CONNECTIONS.get(request.sid)
     if identity is None or identity.kind != "phone":
         return {"ok": False, "error": "只有参会人员的手机可以评议"}
-    if not isinstance(payload, dict) or not is_row_id(payload.get("item_id")):
-        return {"ok": False, "error": "评议数据无效"}
+    try:
+        sent = payloads.parse(payloads.SubmitRating, payload, "评议数据无效")
+    except payloads.Invalid as error:
+        return {"ok": False, "error": str(error)}
     session = db.session
-    item = session.get(ReviewItem, payload["item_id"])
+    item = session.get(ReviewItem, sent.item_id)
     rater = session.get(Attendee, identity.attendee_id)
     if rater is None or rater.device_token != identity.device:
         return {"ok": False, "error": RELEASED_MESSAGE}
     try:
         if item is None or item.meeting_id != identity.meeting_id:
             raise IllegalMove("述职单位不存在")
-        reviewing.submit_ballot(session, item, rater, payload.get("ballot"))
+        reviewing.submit_ballot(session, item, rater, dict(sent.ballot))
         session.commit()
     except (IllegalMove, BadBallot) as error:
         session.rollback()
@@ -219,3 +219,28 @@ def _host_handler(name: str):  # type: ignore[no-untyped-def]
 
 for _name in protocol.HOST_COMMANDS:
     socketio.on_event(_name, _host_handler(_name))
+
+
+# Per-connection buckets (core/flood.py): room for a phone's ordinary traffic, nothing like a flood's. The
+# console is not limited: it is a logged-in host, and the abuse suite drives thousands of commands through one.
+RATES = {"sync": Rate(20, 2), "clock": Rate(20, 2), "answer": Rate(30, 5), "rating": Rate(30, 5),
+         "command": Rate(40, 1), "junk": Rate(20, 1)}
+PATIENCE = Rate(200, 10)  # refused events a connection may send before it is disconnected as a flood
+TOO_FAST = {"ok": False, "error": "操作过于频繁，请稍后再试"}
+KINDS = {protocol.SYNC: "sync", protocol.CLOCK: "clock", protocol.SUBMIT_ANSWER: "answer",
+         protocol.SUBMIT_RATING: "rating", **{name: "command" for name in protocol.HOST_COMMANDS}}
+
+
+def _kind(sid: str, event: Any) -> str | None:
+    identity = CONNECTIONS.get(sid)
+    if identity is not None and identity.kind == "host":
+        return None
+    return KINDS.get(event, "junk") if isinstance(event, str) else "junk"
+
+
+def guard_floods(app: Flask) -> FloodGuard:
+    """Put the per-connection buckets in front of this app's Socket.IO server (after `init_realtime`)."""
+    guard = FloodGuard(RATES, PATIENCE, _kind, lambda kind: None if kind == "junk" else TOO_FAST)
+    guard.install(socketio.server)
+    app.extensions["flood_guard"] = guard
+    return guard

@@ -79,23 +79,39 @@ class AnswerWriter:
 
     def _process(self, batch: list[Submission]) -> None:
         try:
-            with self.app.app_context():
-                session = db.new_session()
-                try:
-                    touched = store_batch(session, batch)
-                finally:
-                    session.close()
-            self._on_commit(touched)
+            self._store(batch)
         except DatabaseBusy:  # another process holds the database past the busy timeout: the phone retries
             self.app.logger.warning("answer batch not stored: database busy")
             for submission in batch:
                 submission.result = submission.result or {"ok": False, "error": BUSY_MESSAGE}
-        except Exception:  # never leave a phone waiting; the writer lives on
-            self.app.logger.exception("answer batch failed")
-            for submission in batch:
-                submission.result = submission.result or {"ok": False, "error": "保存失败，请重试"}
+        except Exception as error:  # noqa: BLE001 - one bad row must not fail the others: retry them one by one
+            self.app.logger.warning("answer batch of %d failed (%s): storing its answers one by one", len(batch),
+                                    type(error).__name__)
+            self._one_by_one(batch)
         for submission in batch:
             submission.done.set()
+
+    def _store(self, batch: list[Submission]) -> None:
+        with self.app.app_context():
+            session = db.new_session()
+            try:
+                touched = store_batch(session, batch)
+            finally:
+                session.close()
+        self._on_commit(touched)
+
+    def _one_by_one(self, batch: list[Submission]) -> None:
+        """Each answer in a transaction of its own: only the answer that cannot be stored is refused."""
+        for submission in batch:
+            submission.result = None
+            try:
+                self._store([submission])
+            except DatabaseBusy:
+                submission.result = {"ok": False, "error": BUSY_MESSAGE}
+            except Exception:  # never leave a phone waiting; the writer lives on
+                self.app.logger.exception("answer not stored (round %s, attendee %s)", submission.round_id,
+                                          submission.attendee_id)
+                submission.result = {"ok": False, "error": "保存失败，请重试"}
 
 
 def store_batch(session: Session, batch: list[Submission]) -> set[int]:

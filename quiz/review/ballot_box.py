@@ -31,7 +31,7 @@ KEY_BYTES = 32
 NONCE_BYTES = 12
 SEALED_PLAINTEXT = 2048  # every sealed rating is padded to this many bytes: its length tells nothing
 KEY_FILE = "vote-{}.key"
-DEFAULT_KEY_DIR = Path(__file__).resolve().parents[1] / "instance" / "vote-keys"  # the app's instance folder
+DEFAULT_KEY_DIR = Path(__file__).resolve().parents[2] / "instance" / "vote-keys"  # the app's instance folder
 
 
 class KeyMissing(IllegalMove):

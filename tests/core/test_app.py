@@ -34,7 +34,7 @@ def test_factory_without_a_secret_key_uses_the_instance_file(tmp_path: Path, mon
 def test_healthz_reports_database_and_schema(client):
     body = client.get("/healthz").get_json()
     assert body == {"status": "ok", "database": "ok", "schema": "current", "async_mode": "threading",
-                    "message_queue": "none"}
+                    "message_queue": "none", "limits": "memory"}
 
 
 def test_healthz_says_when_the_database_is_unreachable(tmp_path: Path):

@@ -23,7 +23,7 @@ def test_python_app_py_serves_http_and_socketio(mode: str, tmp_path: Path):
     with live_server(mode, f"sqlite:///{tmp_path / 'live.sqlite3'}", PUBLIC_URL="", REDIS_URL="") as server:
         health = requests.get(server.url + "/healthz").json()
         assert health == {"status": "ok", "database": "ok", "schema": "current", "async_mode": mode,
-                          "message_queue": "none"}
+                          "message_queue": "none", "limits": "memory"}
         assert len(server.admin_password) >= 12
         assert "PUBLIC_URL）：未设置" in server.start_output
         anonymous = socketio.Client(reconnection=False)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
-from flask import current_app, make_response, redirect, render_template, request, url_for
+from flask import current_app, make_response, redirect, render_template, request, session, url_for
 
 from core import throttle
 from core.db import db
@@ -31,45 +29,40 @@ def join_any():
 @public_bp.route("/j/<join_code>", methods=["GET", "POST"])
 def join(join_code: str):
     """Enter the personal code from the seat card (or join as audience where allowed). Wrong codes count
-    towards the guessing limit (core/throttle.py)."""
-    if _locked(throttle.JOIN, join_code):
-        return _locked_page(None)
+    towards the guessing limit (core/throttle.py); a right one is never refused."""
     meeting = meetings.by_join_code(db.session, join_code)
     if meeting is None:
-        _failed(throttle.JOIN, join_code)
-        return render_template("live/join.html", meeting=None, error="会议码无效或会议已结束"), 404
+        return _wrong(throttle.JOIN, join_code, None, "会议码无效或会议已结束", 404)
     if request.method == "GET":
         return render_template("live/join.html", meeting=meeting, error=None)
     if request.form.get("anonymous") == "1":
         return _join_anonymous(meeting)
     code = request.form.get("code", "")
-    if _locked(throttle.PERSONAL, code):
-        return _locked_page(meeting)
     attendee = meetings.attendee_by_code(db.session, code)
     if attendee is None or attendee.meeting_id != meeting.id:
-        _failed(throttle.PERSONAL, code)
-        return render_template("live/join.html", meeting=meeting, error="个人参会码不正确，请核对座位卡"), 422
+        return _wrong(throttle.PERSONAL, code, meeting, "个人参会码不正确，请核对座位卡", 422)
     return redirect(url_for("public.phone", code=attendee.code))
 
 
-def _locked(kind: str, code: str) -> bool:
-    """Whether this client (or this code) is locked out after too many failed attempts."""
-    return throttle.store(current_app.extensions).locked(kind, time.monotonic(), _client(), code)
-
-
-def _failed(kind: str, code: str) -> None:
-    throttle.store(current_app.extensions).failed(kind, time.monotonic(), _client(), code)
+def _wrong(kind: str, code: str, meeting: Meeting | None, error: str, status: int):  # type: ignore[no-untyped-def]
+    """Count a wrong code; past the limit the answer is the lockout (429) instead of the error."""
+    limits, address = throttle.store(current_app), _client()
+    locked = limits.locked(kind, address, code)  # after ten failures, from the eleventh on
+    limits.failed(kind, address, code)
+    if locked:
+        return render_template("live/join.html", meeting=meeting, error=throttle.LOCKED_MESSAGE), 429
+    return render_template("live/join.html", meeting=meeting, error=error), status
 
 
 def _client() -> str:
     return throttle.request_address(request, current_app.config.get("TRUSTED_PROXIES", ()))
 
 
-def _locked_page(meeting: Meeting | None):  # type: ignore[no-untyped-def]
-    return render_template("live/join.html", meeting=meeting, error=throttle.LOCKED_MESSAGE), 429
-
-
 def _join_anonymous(meeting: Meeting):  # type: ignore[no-untyped-def]
+    """An audience member, a few per browser and a venue's worth per address (core/throttle.py): the browser
+    is its session, whose CSRF token the form carries."""
+    if not throttle.store(current_app).audience_join(meeting.id, str(session.get("csrf_token", "")), _client()):
+        return render_template("live/join.html", meeting=meeting, error=throttle.AUDIENCE_MESSAGE), 429
     token = attendance.new_device_token()
     try:
         attendee = attendance.join_anonymous(db.session, meeting, token)
@@ -91,12 +84,9 @@ def phone(code: str):
     """The phone page. The first device to open a code is bound to it (and checked in); the token travels in
     the URL (WeChat may wipe storage) and a cookie. Another device waits for the host's approval. Unknown codes
     count towards the guessing limit."""
-    if _locked(throttle.PERSONAL, code):
-        return _locked_page(None)
     attendee = meetings.attendee_by_code(db.session, code)
     if attendee is None:
-        _failed(throttle.PERSONAL, code)
-        return render_template("live/join.html", meeting=None, error="个人参会码无效，请核对座位卡"), 404
+        return _wrong(throttle.PERSONAL, code, None, "个人参会码无效，请核对座位卡", 404)
     meeting = db.session.get(Meeting, attendee.meeting_id)
     if meeting.status == "ended":
         return render_template("live/join.html", meeting=None, error="会议已结束，感谢参会"), 410

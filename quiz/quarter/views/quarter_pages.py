@@ -19,22 +19,12 @@ from question_bank import exchange
 from question_bank.transfer.reading import FileProblem, Limits
 from quiz.live.attendance import STATUS_LABELS as ATTENDANCE_LABELS
 from quiz.live.meetings import QUARTER
-from quiz.quarter import (
-    daily as quarter_daily,
-)
-from quiz.quarter import (
-    inputs as quarter_inputs,
-)
+from quiz.quarter import daily as quarter_daily
+from quiz.quarter import inputs as quarter_inputs
 from quiz.quarter import jobs as quiz_jobs
-from quiz.quarter import (
-    queries as quarter_queries,
-)
-from quiz.quarter import (
-    ranking,
-)
-from quiz.quarter import (
-    service as quarters,
-)
+from quiz.quarter import queries as quarter_queries
+from quiz.quarter import ranking
+from quiz.quarter import service as quarters
 
 quarters_bp = Blueprint("quarters", __name__, url_prefix="/quarters")
 LABELS = {"component_labels": ranking.COMPONENT_LABELS, "components": ranking.COMPONENTS,

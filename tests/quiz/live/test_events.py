@@ -60,7 +60,7 @@ def test_host_payloads_are_validated(app, client, session, meeting):
     for event, payload, message in cases:
         reply = host.emit(event, payload, callback=True)
         assert reply["ok"] is False and message in reply["error"], (event, reply)
-    assert host.emit("next_question", "not a dict", callback=True) == {"ok": False, "error": "参数无效"}
+    assert host.emit("next_question", "not a dict", callback=True) == {"ok": False, "error": "参数无效", "rev": rev}
     ok = host.emit("set_attendance", {"rev": rev, "attendee_id": meeting.attendees[0].id, "status": "leave"},
                    callback=True)
     assert ok["ok"] and ok["rev"] == rev + 1

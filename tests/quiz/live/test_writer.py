@@ -69,3 +69,21 @@ def test_only_the_called_person_answers_a_called_round(session, meeting):
     refused, accepted = submit(round_, other, "A"), submit(round_, draw.chosen_id, "A")
     store_batch(session, [refused, accepted])
     assert refused.result == {"ok": False, "error": "这道题由被点名的同志作答"} and accepted.result["ok"]
+
+
+def test_a_row_that_cannot_be_stored_fails_only_its_own_answer(app, session, meeting):
+    """A batch whose insert fails is retried answer by answer (the payload models keep such a row out; this
+    is the writer's own guard, whatever reaches it)."""
+    from quiz.live.writer import AnswerWriter
+
+    round_ = open_round(session, meeting)
+    touched: list[set[int]] = []
+    writer = AnswerWriter(app, lambda task: None, touched.append)
+    ids = [a.id for a in meeting.attendees[:3]]
+    batch = [submit(round_, ids[0], "B", "a1"), submit(round_, ids[1], "A", "\ud800"), submit(round_, ids[2], "C")]
+    writer._process(batch)
+    assert [s.result["ok"] for s in batch] == [True, False, True]
+    assert batch[1].result == {"ok": False, "error": "保存失败，请重试"}
+    assert all(s.done.is_set() for s in batch)
+    session.expire_all()
+    assert sorted(session.scalars(select(Answer.attendee_id))) == sorted([ids[0], ids[2]])

@@ -16,18 +16,10 @@ from core.db import utcnow
 from question_bank.transfer.reading import FileProblem
 from quiz.live.meetings import MeetingError, MeetingPlan, create_meeting, previous_quarter
 from quiz.live.models import Answer, Attendee, Round, Segment
-from quiz.quarter import (
-    daily as quarter_daily,
-)
-from quiz.quarter import (
-    inputs as quarter_inputs,
-)
-from quiz.quarter import (
-    queries as quarter_queries,
-)
-from quiz.quarter import (
-    service as quarters,
-)
+from quiz.quarter import daily as quarter_daily
+from quiz.quarter import inputs as quarter_inputs
+from quiz.quarter import queries as quarter_queries
+from quiz.quarter import service as quarters
 from quiz.quarter.models import DailyScore, Quarter, QuarterEvent, QuarterResult, ScoreCorrection
 from quiz.review.models import Ballot, PaperTally, ReviewItem
 from tests.quiz.conftest import make_meeting
