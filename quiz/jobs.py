@@ -5,10 +5,14 @@ a big meeting, and a roster import's check and commit. Each runs in the worker, 
 from __future__ import annotations
 
 from flask import current_app, render_template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from core.jobs.registry import JobContext, JobFailed, job_handler
+from core.jobs.registry import JobContext, JobFailed, job_handler, set_quiet_check
 from quiz import quarters, reports, roster
-from quiz.models import Meeting
+from quiz.engine import Phase
+from quiz.models import Meeting, Round
+from quiz.review_models import ReviewItem
 from quiz.roster_transfer import roster_xlsx
 
 QUARTER_FILE, QUARTER_RECOMPUTE, SEAT_CARDS = "quarter_file", "quarter_recompute", "seat_cards"
@@ -18,6 +22,17 @@ MIME_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 CARDS_INLINE_MAX = 60  # below this a meeting's cards are drawn in the request (0.15 s of QR codes); above, a job
+
+
+def hall_busy(session: Session) -> bool:
+    """Whether any meeting is taking answers (a question open) or ballots (a vote open) right now: a job waits
+    for a quiet moment before a big write (core/jobs/registry.py, JobContext.wait_for_quiet)."""
+    answering = select(Round.id).join(Meeting, Meeting.current_round_id == Round.id).where(Round.phase == Phase.OPEN)
+    voting = select(ReviewItem.id).where(ReviewItem.vote_state == "open")
+    return session.scalar(answering.limit(1)) is not None or session.scalar(voting.limit(1)) is not None
+
+
+set_quiet_check(hall_busy)
 
 
 @job_handler(QUARTER_FILE)
