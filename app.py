@@ -37,8 +37,9 @@ from quiz.quarter.cli import quarter_cli  # noqa: E402
 from quiz.quarter.views.quarter_pages import quarters_bp  # noqa: E402
 from quiz.quarter.views.report_pages import reports_bp  # noqa: E402
 from quiz.review import ballot_box  # noqa: E402, F401  (handlers)
+from quiz.review import jobs as review_jobs  # noqa: E402, F401  (the hall's quiet check for jobs)
 from quiz.review import models as review_models  # noqa: E402, F401  (tables)
-from quiz.review import service as reviewing
+from quiz.review import service as reviewing  # noqa: E402
 from quiz.roster import jobs as roster_jobs  # noqa: E402, F401  (job handlers)
 from quiz.roster.views import roster_bp  # noqa: E402
 

@@ -177,8 +177,9 @@ async def run_app(target: Target, phones_wanted: int, questions: int, staff_load
     await asyncio.gather(*(_join(target.urls[n % len(target.urls)], host.state["join"]["code"], p, gate)
                            for n, p in enumerate(phones)))
     join_s = time.perf_counter() - started
+    join_cpu = _cpu_since(target, cpu_before)
     fanout, bursts = await _questions(target, host, phones, questions)
-    figures = _figures(target, join_s, fanout, bursts, cpu_before)
+    figures = _figures(target, join_s, fanout, bursts, cpu_before) | {"join_cpu_s": join_cpu}
     if staff is not None:
         quiet_health = await staff.health_during(lambda: asyncio.sleep(2))
         loaded_fanout, loaded_bursts, loaded_health = await staff.during(
@@ -243,6 +244,7 @@ async def run_bare(target: Target, phones_wanted: int, questions: int, shown: di
     started = time.perf_counter()
     await asyncio.gather(*(connect(p, target.urls[n % len(target.urls)]) for n, p in enumerate(phones)))
     join_s = time.perf_counter() - started
+    join_cpu = _cpu_since(target, cpu_before)
     fanout, bursts = [], []
     for number in range(questions):
         sent = time.perf_counter()
@@ -250,4 +252,10 @@ async def run_bare(target: Target, phones_wanted: int, questions: int, shown: di
         await wait_all(phones, number)
         fanout += [p.seen[number] - sent for p in phones]
         bursts.append(await burst(phones, "answer", lambda p, n=number: {"round_id": n, "answer": "A"}))
-    return _figures(target, join_s, fanout, bursts, cpu_before)
+    return _figures(target, join_s, fanout, bursts, cpu_before) | {"join_cpu_s": join_cpu}
+
+
+def _cpu_since(target: Target, before: float | None) -> float | None:
+    """The servers' CPU seconds since `before` (None when they are not ours to measure)."""
+    now = target.cpu_seconds()
+    return round(now - before, 2) if now is not None and before is not None else None

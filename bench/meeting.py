@@ -145,7 +145,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             run["bare"] = bare_run(args, channel, None if args.tiny_bare else shown)
             run["ratios"] = {"fanout_p99": ratio(run["app"]["fanout_ms"]["p99"], run["bare"]["fanout_ms"]["p99"]),
                              "all_acked": ratio(run["app"]["burst"]["all_acked_s"],
-                                                run["bare"]["burst"]["all_acked_s"])}
+                                                run["bare"]["burst"]["all_acked_s"]),
+                             # server CPU for the join (page, anonymous join, socket) per phone, against a
+                             # bare connect: the same phones, so the ratio of the totals is the ratio per phone
+                             "join_cpu": ratio(run["app"]["join_cpu_s"], run["bare"]["join_cpu_s"])}
         runs.append(run)
     summary = medians(runs)
     for key in ("lost", "duplicated", "stored"):

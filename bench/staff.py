@@ -21,6 +21,11 @@ HEALTH_EVERY_S = 0.05
 JOB_WAIT_S = 600
 
 
+def _job_id(response: aiohttp.ClientResponse) -> int:
+    """The id of the job a page queued, from its redirect to /jobs/<id>[?auto=1]."""
+    return int(response.headers["Location"].split("?")[0].rsplit("/", 1)[1])
+
+
 class StaffLoad:
     """One staff browser: prepare the bank, then load the server during a phase of the meeting."""
 
@@ -61,18 +66,18 @@ class StaffLoad:
         form.add_field("csrf_token", await self._token(http, "/bank/import"))
         form.add_field("file", data, filename=name)
         async with http.post(self.url + "/bank/import", data=form, allow_redirects=False) as response:
-            check_id = int(response.headers["Location"].rsplit("/", 1)[1])
+            check_id = _job_id(response)
         await self._wait(http, check_id)
         token = await self._token(http, f"/bank/import/report/{check_id}")
         async with http.post(f"{self.url}/bank/import/{check_id}", data={"action": "valid", "csrf_token": token},
                              allow_redirects=False) as response:
-            await self._wait(http, int(response.headers["Location"].rsplit("/", 1)[1]))
+            await self._wait(http, _job_id(response))
 
     async def _export(self, http: aiohttp.ClientSession) -> None:
         token = await self._token(http, "/bank/")
         async with http.post(self.url + "/bank/export.xlsx", data={"csrf_token": token},
                              allow_redirects=False) as response:
-            state = await self._wait(http, int(response.headers["Location"].rsplit("/", 1)[1]))
+            state = await self._wait(http, _job_id(response))
         async with http.get(self.url + state["download_url"]) as response:
             await response.read()
 

@@ -48,4 +48,4 @@ def start():
     job = service.create_job(db.session, current_app.config["JOBS_DIR"], BACKUP, "数据库备份", g.user.id)
     db.session.commit()
     queue.submit(job.id)
-    return redirect(url_for("jobs.show", job_id=job.id))
+    return redirect(url_for("jobs.show", job_id=job.id, auto=1))

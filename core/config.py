@@ -64,6 +64,8 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict[str, Any]:
         "JOBS_QUEUE": environ.get("JOBS_QUEUE") or environ.get("SOCKETIO_CHANNEL", "flask-socketio") + "-jobs",
         "JOB_TIME_LIMIT_S": float(environ.get("JOB_TIME_LIMIT_S", "1800")),
         "JOB_MEMORY_MB": int(environ.get("JOB_MEMORY_MB", "1024")),
+        # A big write (an import's commit) waits at most this long for no question or vote to be open.
+        "JOB_QUIET_WAIT_S": float(environ.get("JOB_QUIET_WAIT_S", "120")),
         # The venue server's limits (see core/serve.py): open connections and the listen backlog.
         "MAX_CONNECTIONS": int(environ.get("MAX_CONNECTIONS", "10000")),
         "LISTEN_BACKLOG": int(environ.get("LISTEN_BACKLOG", "2048")),

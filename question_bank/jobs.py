@@ -57,6 +57,7 @@ def commit_upload(context: JobContext) -> None:
     """Check the upload again and store its rows (all, or only the valid ones) in one transaction."""
     source = Path(context.params["source_folder"])
     report = _check(context, source)
+    context.wait_for_quiet(context.params.get("quiet_wait_s", 120))  # stored between questions, not during one
     try:
         result = exchange.commit_import(context.session, report, exchange.CommitMode(context.params["mode"]),
                                         context.progress)

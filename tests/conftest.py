@@ -33,7 +33,8 @@ def app_settings(database_url: str, **overrides: object) -> dict:
     worker is tested through live servers (tests/core/test_jobs_worker.py)."""
     return {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
             "ASYNC_MODE": "threading", "PUBLIC_URL": "", "REDIS_URL": "",
-            "LOAD_BUNDLED_BANK": False, "JOBS_MODE": "immediate", "JOBS_DIR": tempfile.mkdtemp(prefix="jobs-"),
+            "LOAD_BUNDLED_BANK": False, "JOBS_MODE": "immediate", "JOB_QUIET_WAIT_S": 2,
+            "JOBS_DIR": tempfile.mkdtemp(prefix="jobs-"),
             **overrides}
 
 

@@ -23,6 +23,18 @@ PROGRESS_FILE = "progress.json"
 PROGRESS_INTERVAL_S = 0.3  # a page polls about twice a second; writing more often would only cost time
 
 
+WAIT_STAGE = "等待答题间隙写入"  # shown while a question or a vote is open in the hall
+QUIET_POLL_S = 0.5
+# Whether the hall is busy taking answers or ballots: registered by the meeting side (quiz/review/jobs.py), which core
+# never imports. None: always quiet.
+QUIET_CHECK: list[Callable[[Session], bool] | None] = [None]
+
+
+def set_quiet_check(check: Callable[[Session], bool]) -> None:
+    """Name the function that says whether a meeting is taking answers or ballots right now."""
+    QUIET_CHECK[0] = check
+
+
 class JobFailed(Exception):
     """The job cannot be done as asked; the message (Chinese) is shown to the user as the reason."""
 
@@ -52,6 +64,22 @@ class JobContext:
             return
         self._last_write, self._last_stage = now, stage
         write_progress(self.folder, stage, done, total)
+
+    def wait_for_quiet(self, timeout_s: float = 120.0) -> bool:
+        """Before a big write: wait (up to `timeout_s`) until no meeting is taking answers or ballots, so the
+        write never holds SQLite's lock while phones are answering. True when a quiet moment came. The job's
+        session must not have written yet (its read snapshot is released to see the hall as it is now)."""
+        check = QUIET_CHECK[0]
+        deadline = time.monotonic() + timeout_s
+        while check is not None:
+            self.session.rollback()  # a fresh snapshot; nothing was written yet
+            if not check(self.session):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            write_progress(self.folder, WAIT_STAGE, 0, 0)
+            time.sleep(QUIET_POLL_S)
+        return True
 
     def input_path(self) -> Path:
         """The upload this job reads (saved by the page that queued it)."""

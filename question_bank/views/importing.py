@@ -105,7 +105,8 @@ def import_commit(job_id: int):
         return render_template("bank/import_report.html", report=report, token=job.id, filename=report.filename,
                                error=refusal), 409
     root = current_app.config["JOBS_DIR"]
-    params = {**job.params, "mode": action, "source_folder": str(service.job_folder(root, job.id))}
+    params = {**job.params, "mode": action, "source_folder": str(service.job_folder(root, job.id)),
+              "quiet_wait_s": current_app.config["JOB_QUIET_WAIT_S"]}
     commit = service.create_job(db.session, root, jobs.COMMIT, f"导入题目：{job.params['filename'][:80]}",
                                 g.user.id, params)
     _mark_used(job)

@@ -94,4 +94,4 @@ def export(fmt: str):
                                   {"extension": extension, "args": args})
     db.session.commit()
     queue.submit(job.id)
-    return redirect(url_for("jobs.show", job_id=job.id))
+    return redirect(url_for("jobs.show", job_id=job.id, auto=1))

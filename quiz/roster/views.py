@@ -249,7 +249,7 @@ def export():
                                   g.user.id)
     db.session.commit()
     queue.submit(job.id)
-    return redirect(url_for("jobs.show", job_id=job.id))
+    return redirect(url_for("jobs.show", job_id=job.id, auto=1))
 
 
 @roster_bp.get("/import")

@@ -4,6 +4,9 @@
   var box = document.getElementById("job");
   if (!box) return;
   var POLL_MS = 500;
+  // Opened by a download button (?auto=1): the file comes by itself when ready; once only (a reload or a later
+  // visit to this page does not download it again).
+  var auto = new URLSearchParams(window.location.search).get("auto") === "1";
   var $ = function (id) { return document.getElementById(id); };
 
   function show(state) {
@@ -27,6 +30,11 @@
         show(state);
         if (state.finished) {
           if (state.next_url) window.location.assign(state.next_url);
+          else if (auto && state.download_url) {
+            auto = false;
+            window.history.replaceState(null, "", window.location.pathname);
+            window.location.assign(state.download_url);
+          }
           return;
         }
         setTimeout(poll, POLL_MS);

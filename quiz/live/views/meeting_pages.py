@@ -174,4 +174,4 @@ def cards(meeting_id: int):
                                   f"座位卡：{meeting.title[:60]}", g.user.id, {"meeting_id": meeting.id, "base": base})
     db.session.commit()
     queue.submit(job.id)
-    return redirect(url_for("jobs.show", job_id=job.id))
+    return redirect(url_for("jobs.show", job_id=job.id, auto=1))

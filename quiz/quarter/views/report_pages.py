@@ -49,7 +49,7 @@ def quarter_download(quarter: str, kind: str):
                              {"quarter": quarter, "kind": kind})
     db.session.commit()
     queue.submit(job.id)
-    return redirect(url_for("jobs.show", job_id=job.id))
+    return redirect(url_for("jobs.show", job_id=job.id, auto=1))
 
 
 @reports_bp.get("/quarter/<quarter>/print")

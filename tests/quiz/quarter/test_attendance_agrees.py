@@ -70,15 +70,14 @@ def test_every_attendance_figure_agrees(client, session, whole_quarter):  # noqa
     sentence = (f"共召开“书记问效”会议2次，应到{total[0]}人次，实到{total[1]}人次，")
     assert sentence in page and f"请假{total[2]}人次，缺席{total[3]}人次，代会{total[4]}人次" in page
 
-    document = docx.Document(io.BytesIO(job_download(client, f"/reports/quarter/{Q}.docx", form_page=None).data))
+    document = docx.Document(io.BytesIO(job_download(client, f"/reports/quarter/{Q}.docx", None).data))
     table = document.tables[0]
     assert [c.text for c in table.rows[0].cells][:6] == ["单位", "应到", "实到", "请假", "缺席", "代会"]
     assert figures([[c.text for c in row.cells] for row in table.rows[1:]]) == truth
     text = "\n".join(p.text for p in document.paragraphs)
     assert sentence in text and f"请假{total[2]}人次，缺席{total[3]}人次，代会{total[4]}人次" in text
 
-    xlsx = job_download(client, f"/reports/quarter/{Q}.xlsx", form_page=None)  # the export is a job
-    workbook = openpyxl.load_workbook(io.BytesIO(xlsx.data))
+    workbook = openpyxl.load_workbook(io.BytesIO(job_download(client, f"/reports/quarter/{Q}.xlsx", None).data))
     sheet = list(workbook["出席情况"].iter_rows(min_row=2, values_only=True))
     assert figures(sheet) == truth
 
