@@ -21,4 +21,4 @@ def test_the_benchmark_runs_and_loses_nothing(mode: str):
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     app = figures["app"]
     assert (app["lost"], app["duplicated"], app["burst"]["refused"], app["stored"]) == (0, 0, 0, 400)
-    assert set(figures["ratios"]) == {"fanout_p99", "all_acked"}
+    assert set(figures["ratios"]) == {"fanout_p99", "all_acked", "join_cpu"}
