@@ -18,6 +18,7 @@ from flask import Flask  # noqa: E402
 from flask_socketio import SocketIO, emit, join_room  # noqa: E402
 
 from core import wirejson  # noqa: E402
+from core.connlimits import VenueLimits  # noqa: E402
 from core.serve import serve  # noqa: E402
 
 MODE, PORT = sys.argv[1], int(sys.argv[2])
@@ -46,4 +47,5 @@ def answer(payload):  # type: ignore[no-untyped-def]
 
 if __name__ == "__main__":
     print("bare server ready", flush=True)
-    serve(app, app, "127.0.0.1", PORT, MODE, 10000, 2048)
+    # The same per-address cap as the app gets in the benchmark: every phone comes from 127.0.0.1.
+    serve(app, app, "127.0.0.1", PORT, MODE, 10000, 2048, VenueLimits(per_address=9000))

@@ -91,7 +91,10 @@ def start_app(mode: str, database_url: str, first_start: bool = True, **env: str
                "JOBS_DIR": tempfile.mkdtemp(prefix="bench-jobs-"), "JOBS_QUEUE": f"bench-jobs-{port}",
                # Every simulated phone joins anonymously from 127.0.0.1: thousands of joins a minute from one
                # address, which the venue's cap on anonymous joins per address would refuse.
-               "LIMIT_AUDIENCE_PER_ADDRESS": "1000000 per minute", **env}
+               "LIMIT_AUDIENCE_PER_ADDRESS": "1000000 per minute",
+               # ... and all of them hold a connection from that one address (the cap must stay below
+               # MAX_CONNECTIONS, 10,000 by default).
+               "MAX_CONNECTIONS_PER_ADDRESS": "9000", **env}
     server = _launch([sys.executable, "app.py"], environ, port, "主持台" if first_start else "手机访问地址")
     if first_start:
         printed = server.log.read_text("utf-8")
