@@ -132,7 +132,7 @@ def test_a_queued_job_survives_a_restart(tmp_path: Path):
         assert state["status"] == "done" and "report" in state["next_url"]
 
 
-def test_a_cancelled_commit_stores_nothing_and_a_time_limit_says_so(tmp_path: Path):
+def test_a_cancelled_commit_stores_nothing_and_the_time_and_memory_limits_say_so(tmp_path: Path):
     database = f"sqlite:///{tmp_path / 'cancel.sqlite3'}"
     with live_server("gevent", database, LOAD_BUNDLED_BANK="0") as server:
         http = staff_session(server)
@@ -155,3 +155,9 @@ def test_a_cancelled_commit_stores_nothing_and_a_time_limit_says_so(tmp_path: Pa
         http = staff_session(limited, password=server.admin_password)
         state = wait_job(limited, http, upload(limited, http, to_csv(generated_drafts(40_000)), "四万题.csv"))
         assert state["status"] == "failed" and "超过时间上限" in state["message"], state
+    # A memory limit below what a 40,000-row check needs: the supervisor stops it and says which limit.
+    with live_server("gevent", database, first_start=False, JOB_MEMORY_MB="150") as small:
+        http = staff_session(small, password=server.admin_password)
+        state = wait_job(small, http, upload(small, http, to_csv(generated_drafts(40_000)), "四万题.csv"))
+        assert state["status"] == "failed" and "所需内存超过上限" in state["message"], state
+        assert question_count(database) == 0
