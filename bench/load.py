@@ -161,9 +161,9 @@ async def run_app(target: Target, phones_wanted: int, questions: int, staff_load
     (bench/staff.py), and `staff_load` compares the two phases."""
     staff = None
     if staff_load:
-        from bench.staff import StaffLoad
+        from bench.staff import StaffProcess
 
-        staff = StaffLoad(target.urls[0], target.admin_password)
+        staff = StaffProcess(target.urls[0], target.admin_password)
         await staff.prepare()
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         cookie = await _login(http, target.urls[0], target.admin_password)
@@ -181,16 +181,16 @@ async def run_app(target: Target, phones_wanted: int, questions: int, staff_load
     fanout, bursts = await _questions(target, host, phones, questions)
     figures = _figures(target, join_s, fanout, bursts, cpu_before) | {"join_cpu_s": join_cpu}
     if staff is not None:
-        quiet_health = await staff.health_during(lambda: asyncio.sleep(2))
-        loaded_fanout, loaded_bursts, loaded_health = await staff.during(
-            lambda: _questions(target, host, phones, questions))
+        _, quiet = await staff.during(False, lambda: asyncio.sleep(2))
+        (loaded_fanout, loaded_bursts), busy = await staff.during(
+            True, lambda: _questions(target, host, phones, questions))
         bursts += loaded_bursts
         loaded = {"fanout_ms": percentiles(loaded_fanout), "burst": median_burst(loaded_bursts)}
         figures["staff_load"] = {
             "fanout_p99_ratio": round(loaded["fanout_ms"]["p99"] / figures["fanout_ms"]["p99"], 2),
             "all_acked_ratio": round(loaded["burst"]["all_acked_s"] / figures["burst"]["all_acked_s"], 2),
-            "healthz_worst_ms": loaded_health, "healthz_worst_quiet_ms": quiet_health,
-            "jobs_done": staff.jobs_done, "loaded": loaded}
+            "healthz_worst_ms": busy["healthz_worst_ms"], "healthz_worst_quiet_ms": quiet["healthz_worst_ms"],
+            "jobs_done": busy["jobs_done"], "loaded": loaded}
     return figures | {"acked": sum(len(phones) - b["refused"] for b in bursts), "shown": phones[0].shown}
 
 

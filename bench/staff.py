@@ -1,13 +1,17 @@
 """Staff load beside a meeting: a logged-in staff session imports a 5,000-row file and exports the bank (10,000
 questions loaded first) to .xlsx, again and again, while the questions are shown and answered; `/healthz` is
-timed all along. Everything goes through the app's pages, as a person's browser would."""
+timed all along. Everything goes through the app's pages, as a person's browser would, from a process of its
+own (`python -m bench.staff prepare|probe|load URL PASSWORD`, driven by `StaffProcess`)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -15,6 +19,7 @@ import aiohttp
 from bench.bankgen import generated_drafts
 from question_bank.transfer.writing import to_xlsx
 
+ROOT = Path(__file__).resolve().parents[1]
 BANK_QUESTIONS, IMPORT_ROWS = 10_000, 5_000
 BATCHES = 8  # import files made before the meeting: making them during it would load the load generator
 HEALTH_EVERY_S = 0.05
@@ -93,41 +98,75 @@ class StaffLoad:
                 self.batch += 1
                 await asyncio.gather(self._import(http, rows, f"batch{self.batch}.xlsx"), self._export(http))
 
-    async def health_during(self, phase: Callable[[], Awaitable[Any]]) -> float:
-        """The worst /healthz latency (ms) while `phase` runs."""
+    async def _probe(self, stop: asyncio.Event) -> float:
+        """The worst /healthz latency (ms) until `stop`."""
+        worst = 0.0
+        async with aiohttp.ClientSession() as http:
+            while not stop.is_set():
+                sent = time.perf_counter()
+                async with http.get(self.url + "/healthz") as response:
+                    await response.read()
+                worst = max(worst, time.perf_counter() - sent)
+                await asyncio.sleep(HEALTH_EVERY_S)
+        return round(worst * 1000, 1)
+
+    async def run_until_stdin_closes(self, load: bool) -> dict[str, Any]:
+        """Probe /healthz (and, with `load`, import and export again and again) until the parent closes our
+        standard input; then the figures."""
         stop = asyncio.Event()
-        worst = [0.0]
+        work = asyncio.create_task(self._work(stop)) if load else None
+        probe = asyncio.create_task(self._probe(stop))
+        if load:
+            await asyncio.sleep(1.0)  # the first import and export are under way
+        print("ready", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        stop.set()
+        if work is not None:
+            await work
+        return {"healthz_worst_ms": await probe, "jobs_done": self.jobs_done}
 
-        async def probe() -> None:
-            async with aiohttp.ClientSession() as http:
-                while not stop.is_set():
-                    sent = time.perf_counter()
-                    async with http.get(self.url + "/healthz") as response:
-                        await response.read()
-                    worst[0] = max(worst[0], time.perf_counter() - sent)
-                    await asyncio.sleep(HEALTH_EVERY_S)
 
-        task = asyncio.create_task(probe())
+class StaffProcess:
+    """The staff browser in a process of its own: its uploads, downloads and polls never share the event loop
+    of the simulated phones, whose receive times are what the benchmark measures."""
+
+    def __init__(self, url: str, password: str) -> None:
+        self.url, self.password = url, password
+
+    async def _start(self, mode: str) -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.staff", mode, self.url, self.password, cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+
+    async def prepare(self) -> None:
+        """Load the 10,000-question bank before the meeting starts (not measured)."""
+        process = await self._start("prepare")
+        await process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError("staff load: preparing the bank failed")
+
+    async def during(self, load: bool, phase: Callable[[], Awaitable[Any]]) -> tuple[Any, dict[str, Any]]:
+        """Run `phase` while the staff process probes /healthz (and imports and exports, with `load`)."""
+        process = await self._start("load" if load else "probe")
+        assert process.stdout is not None and process.stdin is not None
+        if (await process.stdout.readline()).strip() != b"ready":
+            raise RuntimeError("staff load did not start")
         try:
-            await phase()
+            outcome = await phase()
         finally:
-            stop.set()
-            await task
-        return round(worst[0] * 1000, 1)
+            process.stdin.close()
+        figures = json.loads((await process.stdout.read()).decode())
+        await process.wait()
+        return outcome, figures
 
-    async def during(self, phase: Callable[[], Awaitable[tuple]]) -> tuple:
-        """Run `phase` while staff import and export; returns the phase's result and the worst /healthz (ms)."""
-        stop = asyncio.Event()
-        worker = asyncio.create_task(self._work(stop))
-        await asyncio.sleep(1.0)  # the first import and export are under way
-        outcome: list[tuple] = []
 
-        async def measured() -> None:
-            outcome.append(await phase())
+async def _main(mode: str, url: str, password: str) -> None:
+    staff = StaffLoad(url, password)
+    if mode == "prepare":
+        await staff.prepare()
+        return
+    print(json.dumps(await staff.run_until_stdin_closes(mode == "load")), flush=True)
 
-        try:
-            health = await self.health_during(measured)
-        finally:
-            stop.set()
-            await worker
-        return (*outcome[0], health)
+
+if __name__ == "__main__":
+    asyncio.run(_main(*sys.argv[1:4]))
