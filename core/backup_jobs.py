@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, current_app, g, redirect, render_template, url_for
+from flask import Blueprint, current_app, render_template
 
 from core.accounts.guard import role_required
 from core.accounts.roles import Role
 from core.backup import BackupError, backup, sqlite_path
-from core.db import db
-from core.jobs import queue, service
 from core.jobs.registry import JobContext, JobFailed, job_handler
+from core.jobs.views import start_job
 
 BACKUP = "db_backup"
 bp = Blueprint("backups", __name__, url_prefix="/admin/backup")
@@ -45,7 +44,4 @@ def index():
 @role_required(Role.ADMIN)
 def start():
     """Queue a backup; the job page offers the file."""
-    job = service.create_job(db.session, current_app.config["JOBS_DIR"], BACKUP, "数据库备份", g.user.id)
-    db.session.commit()
-    queue.submit(job.id)
-    return redirect(url_for("jobs.show", job_id=job.id, auto=1))
+    return start_job(BACKUP, "数据库备份", download=True)

@@ -8,18 +8,30 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, send_file, url_for
 
 from core.accounts.guard import role_required
 from core.accounts.roles import Role
 from core.db import db
-from core.jobs import service
+from core.jobs import queue, service
 from core.jobs.models import DONE, RUNNING, Job
 from core.jobs.registry import read_progress
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 STAFF = (Role.EDITOR, Role.HOST)
 INLINE_TYPES = ("text/html",)  # shown in the browser (seat cards to print), not downloaded
+
+
+def start_job(kind: str, title: str, params: dict | None = None, download: bool = False, upload=None):  # type: ignore[no-untyped-def]
+    """Record a job for the current user (with `upload`, a form's file, saved as its input), commit, queue it,
+    and send the browser to the job's page; a download's page (`download`) fetches the file by itself."""
+    root = current_app.config["JOBS_DIR"]
+    job = service.create_job(db.session, root, kind, title, g.user.id, params)
+    if upload is not None:
+        upload.save(service.job_folder(root, job.id) / "input")
+    db.session.commit()
+    queue.submit(job.id)
+    return redirect(url_for("jobs.show", job_id=job.id, **({"auto": 1} if download else {})))
 
 
 def job_or_404(job_id: int) -> Job:

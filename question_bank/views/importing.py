@@ -11,14 +11,14 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from core.accounts.guard import role_required
 from core.accounts.roles import Role
 from core.db import db
-from core.jobs import queue, service
+from core.jobs import service
 from core.jobs.models import DONE
-from core.jobs.views import job_or_404
+from core.jobs.views import job_or_404, start_job
 from question_bank import exchange, jobs
 from question_bank.views import bp
 
@@ -37,14 +37,8 @@ def import_upload():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return render_template("bank/import.html", error="请选择要导入的文件"), 400
-    root = current_app.config["JOBS_DIR"]
     params = {"filename": upload.filename[:255], "max_bytes": current_app.config["MAX_CONTENT_LENGTH"]}
-    job = service.create_job(db.session, root, jobs.DRY_RUN, f"检查导入文件：{upload.filename[:80]}", g.user.id,
-                             params)
-    upload.save(service.job_folder(root, job.id) / "input")
-    db.session.commit()
-    queue.submit(job.id)
-    return redirect(url_for("jobs.show", job_id=job.id))
+    return start_job(jobs.DRY_RUN, f"检查导入文件：{upload.filename[:80]}", params, upload=upload)
 
 
 def _checked(job_id: int):  # type: ignore[no-untyped-def]
@@ -107,12 +101,8 @@ def import_commit(job_id: int):
     root = current_app.config["JOBS_DIR"]
     params = {**job.params, "mode": action, "source_folder": str(service.job_folder(root, job.id)),
               "quiet_wait_s": current_app.config["JOB_QUIET_WAIT_S"]}
-    commit = service.create_job(db.session, root, jobs.COMMIT, f"导入题目：{job.params['filename'][:80]}",
-                                g.user.id, params)
-    _mark_used(job)
-    db.session.commit()
-    queue.submit(commit.id)
-    return redirect(url_for("jobs.show", job_id=commit.id))
+    _mark_used(job)  # committed with the new job
+    return start_job(jobs.COMMIT, f"导入题目：{job.params['filename'][:80]}", params)
 
 
 def _mark_used(job) -> None:  # type: ignore[no-untyped-def]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from core.accounts.guard import role_required, safe_next_url
 from core.accounts.roles import Role
 from core.db import db
-from core.jobs import queue
-from core.jobs import service as service_jobs
+from core.jobs.views import start_job
 from question_bank import categories, jobs, service
 from question_bank.exchange import EXPORT_MIMETYPES
 from question_bank.search import query_from_args, search
@@ -88,10 +87,5 @@ def export(fmt: str):
     extension = "." + fmt
     if extension not in EXPORT_MIMETYPES:
         return render_template("error.html", status=404, message="不支持的导出格式"), 404
-    root = current_app.config["JOBS_DIR"]
     args = {key: request.form.getlist(key) for key in request.form if key != "csrf_token"}
-    job = service_jobs.create_job(db.session, root, jobs.EXPORT, f"导出题库（{extension}）", g.user.id,
-                                  {"extension": extension, "args": args})
-    db.session.commit()
-    queue.submit(job.id)
-    return redirect(url_for("jobs.show", job_id=job.id, auto=1))
+    return start_job(jobs.EXPORT, f"导出题库（{extension}）", {"extension": extension, "args": args}, download=True)

@@ -11,8 +11,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from core.accounts.guard import role_required, safe_next_url
 from core.accounts.roles import Role
 from core.db import db
-from core.jobs import queue
-from core.jobs import service as jobs_service
+from core.jobs.views import start_job
 from question_bank import exchange
 from question_bank.transfer.reading import FileProblem, Limits
 from question_bank.views.common import download, int_arg
@@ -245,11 +244,7 @@ def template():
 @role_required(Role.EDITOR)
 def export():
     """Queue the roster's export (the import template's columns, so it imports again); the job page offers it."""
-    job = jobs_service.create_job(db.session, current_app.config["JOBS_DIR"], quiz_jobs.ROSTER_EXPORT, "导出人员名册",
-                                  g.user.id)
-    db.session.commit()
-    queue.submit(job.id)
-    return redirect(url_for("jobs.show", job_id=job.id, auto=1))
+    return start_job(quiz_jobs.ROSTER_EXPORT, "导出人员名册", download=True)
 
 
 @roster_bp.get("/import")

@@ -151,12 +151,12 @@ def test_a_cancelled_commit_stores_nothing_and_the_time_and_memory_limits_say_so
         state = wait_job(server, http, commit_id)
         assert state["status"] == "cancelled" and "未写入任何数据" in state["message"], state
         assert question_count(database) == 0
-    with live_server("gevent", database, first_start=False, JOB_TIME_LIMIT_S="1") as limited:
+    with live_server("gevent", database, first_start=False, LOAD_BUNDLED_BANK="0", JOB_TIME_LIMIT_S="1") as limited:
         http = staff_session(limited, password=server.admin_password)
         state = wait_job(limited, http, upload(limited, http, to_csv(generated_drafts(40_000)), "四万题.csv"))
         assert state["status"] == "failed" and "超过时间上限" in state["message"], state
     # A memory limit below what a 40,000-row check needs: the supervisor stops it and says which limit.
-    with live_server("gevent", database, first_start=False, JOB_MEMORY_MB="150") as small:
+    with live_server("gevent", database, first_start=False, LOAD_BUNDLED_BANK="0", JOB_MEMORY_MB="150") as small:
         http = staff_session(small, password=server.admin_password)
         state = wait_job(small, http, upload(small, http, to_csv(generated_drafts(40_000)), "四万题.csv"))
         assert state["status"] == "failed" and "所需内存超过上限" in state["message"], state

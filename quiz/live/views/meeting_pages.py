@@ -9,8 +9,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from core.accounts.guard import role_required
 from core.accounts.roles import Role
 from core.db import db
-from core.jobs import queue
-from core.jobs import service as jobs_service
+from core.jobs.views import start_job
 from question_bank import categories
 from question_bank.kinds import DIFFICULTY_LABELS, TYPE_LABELS
 from quiz.live import jobs as quiz_jobs
@@ -170,8 +169,5 @@ def cards(meeting_id: int):
     if len(context["attendees"]) <= quiz_jobs.CARDS_INLINE_MAX:
         return render_template("live/meetings/cards.html", **context)
     # Thousands of QR codes are seconds of CPU: a job draws them, and its page opens the sheet.
-    job = jobs_service.create_job(db.session, current_app.config["JOBS_DIR"], quiz_jobs.SEAT_CARDS,
-                                  f"座位卡：{meeting.title[:60]}", g.user.id, {"meeting_id": meeting.id, "base": base})
-    db.session.commit()
-    queue.submit(job.id)
-    return redirect(url_for("jobs.show", job_id=job.id, auto=1))
+    return start_job(quiz_jobs.SEAT_CARDS, f"座位卡：{meeting.title[:60]}", {"meeting_id": meeting.id, "base": base},
+                     download=True)

@@ -12,9 +12,9 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from core.accounts.guard import role_required
 from core.accounts.roles import Role
 from core.db import db
-from core.jobs import queue
 from core.jobs import service as jobs_service
 from core.jobs.models import DONE, Job
+from core.jobs.views import start_job
 from question_bank import exchange
 from question_bank.transfer.reading import FileProblem, Limits
 from quiz.live.attendance import STATUS_LABELS as ATTENDANCE_LABELS
@@ -96,11 +96,7 @@ def _say_job_outcome(job_id: int | None) -> None:
 def recompute(quarter: str):
     """Compute and store the quarter's results as a job (refused when closed); its page comes back here."""
     quarter = _checked(quarter)
-    job = jobs_service.create_job(db.session, current_app.config["JOBS_DIR"], quiz_jobs.QUARTER_RECOMPUTE,
-                                  f"重新计算{quarter}成绩", g.user.id, {"quarter": quarter, "actor": _actor()})
-    db.session.commit()
-    queue.submit(job.id)
-    return redirect(url_for("jobs.show", job_id=job.id))
+    return start_job(quiz_jobs.QUARTER_RECOMPUTE, f"重新计算{quarter}成绩", {"quarter": quarter, "actor": _actor()})
 
 
 @quarters_bp.post("/<quarter>/approve")

@@ -3,12 +3,12 @@ history chart. Hosts and admins only; nothing of a quarter leaves before it is a
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, url_for
+from flask import Blueprint, abort, render_template
 
 from core.accounts.guard import role_required
 from core.accounts.roles import Role
 from core.db import db
-from core.jobs import queue, service
+from core.jobs.views import start_job
 from quiz.live.meetings import QUARTER
 from quiz.quarter import jobs as quiz_jobs
 from quiz.quarter import reports
@@ -45,11 +45,7 @@ def quarter_download(quarter: str, kind: str):
     if row is None or not row.approved:
         return _refused(f"{reports.quarter_label(quarter)}考评结果尚未审定，审定后方可导出或打印", quarter)
     title = f"导出{reports.quarter_label(quarter)}考评（.{kind}）"
-    job = service.create_job(db.session, current_app.config["JOBS_DIR"], quiz_jobs.QUARTER_FILE, title, g.user.id,
-                             {"quarter": quarter, "kind": kind})
-    db.session.commit()
-    queue.submit(job.id)
-    return redirect(url_for("jobs.show", job_id=job.id, auto=1))
+    return start_job(quiz_jobs.QUARTER_FILE, title, {"quarter": quarter, "kind": kind}, download=True)
 
 
 @reports_bp.get("/quarter/<quarter>/print")
