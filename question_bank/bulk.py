@@ -8,12 +8,13 @@ Here everything is computed before the first write, and the writes themselves ta
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
+from core.progress import Progress, no_progress
 from question_bank.models import Question, Tag, question_tags
 from question_bank.rules import QuestionDraft
 from question_bank.service import category_for_path
@@ -22,15 +23,11 @@ from question_bank.textnorm import fingerprint, search_text
 STORE_STAGE = "写入题库"
 CHUNK = 1000  # rows per statement: progress between chunks, SQLite's parameter limit far away
 
-Progress = Callable[[str, int, int], None]
 
-
-def _ignore_progress(stage: str, done: int, total: int) -> None:
-    return None
 
 
 def create_questions(session: Session, drafts: Sequence[QuestionDraft],
-                     progress: Progress = _ignore_progress) -> list[int]:
+                     progress: Progress = no_progress) -> list[int]:
     """Insert validated drafts in order; returns their new ids (in the drafts' order).
 
     Every row is computed before the first write: on SQLite the write lock is held from the first write to the

@@ -15,10 +15,11 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
+from core.progress import Progress, no_progress
 from question_bank import bulk, service
 from question_bank.models import PendingImport
 from question_bank.search import BankQuery, count_matching, matching_drafts
-from question_bank.transfer.reading import Limits, Progress, read_upload
+from question_bank.transfer.reading import Limits, read_upload
 from question_bank.transfer.report import ImportReport, build_report, mark_existing
 from question_bank.transfer.writing import to_csv, to_json, to_xlsx
 
@@ -50,12 +51,9 @@ class ImportResult:
     skipped_duplicates: list[int]
 
 
-def _ignore_progress(stage: str, done: int, total: int) -> None:
-    return None
-
 
 def dry_run(session: Session, data: bytes, filename: str, limits: Limits | None = None,
-            progress: Progress = _ignore_progress) -> ImportReport:
+            progress: Progress = no_progress) -> ImportReport:
     """Read and check an upload without storing anything; raises `FileProblem` for an unusable file."""
     report = build_report(read_upload(data, filename, limits or Limits(), progress=progress), progress)
     wanted = {row.fingerprint for row in report.rows if row.fingerprint}
@@ -64,7 +62,7 @@ def dry_run(session: Session, data: bytes, filename: str, limits: Limits | None 
 
 
 def commit_import(session: Session, report: ImportReport, mode: CommitMode,
-                  progress: Progress = _ignore_progress) -> ImportResult:
+                  progress: Progress = no_progress) -> ImportResult:
     """Store the report's importable rows; duplicates are skipped, bad rows refused or skipped by mode."""
     bad = [row.number for row in report.bad_rows]
     if mode is CommitMode.ALL and bad:
@@ -74,7 +72,7 @@ def commit_import(session: Session, report: ImportReport, mode: CommitMode,
 
 
 def export_bytes(session: Session, extension: str, query: BankQuery | None = None,
-                 progress: Progress = _ignore_progress) -> bytes:
+                 progress: Progress = no_progress) -> bytes:
     """The questions matching `query` (all when None) as a file of the format named by `extension`."""
     writer = EXPORT_WRITERS.get(extension.lower())
     if writer is None:

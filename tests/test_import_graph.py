@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 WINGS = ("roster", "live", "review", "quarter")  # each may import only the ones before it
 PURE = {
-    "core.accounts.roles", "core.connlimits", "core.textsafe", "core.import_report",
+    "core.accounts.roles", "core.connlimits", "core.textsafe", "core.import_report", "core.progress",
     "question_bank.kinds", "question_bank.textnorm", "question_bank.rules", "question_bank.draw",
     "question_bank.transfer", "question_bank.transfer.cells", "question_bank.transfer.columns",
     "question_bank.transfer.reading", "question_bank.transfer.report", "question_bank.transfer.writing",

@@ -20,12 +20,9 @@ from typing import Any
 
 import openpyxl
 
+from core.progress import Progress, no_progress
 from core.textsafe import clean_text
 from question_bank.transfer.columns import EXPORT_COLUMNS, REQUIRED_COLUMNS, normalise_header
-
-# Called now and then while a long file is read: (stage in Chinese, units done, units in all). A job's
-# callback records progress and raises to cancel; the default does nothing.
-Progress = Callable[[str, int, int], None]
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SAVE_AS_XLSX = "请在 Excel/WPS 中另存为 .xlsx（或 CSV UTF-8）后再导入"
@@ -92,12 +89,9 @@ class JsonRecords:
     warnings: list[str] = field(default_factory=list)
 
 
-def _ignore_progress(stage: str, done: int, total: int) -> None:
-    return None
-
 
 def read_upload(data: bytes, filename: str, limits: Limits | None = None, columns: Columns = QUESTION_COLUMNS,
-                progress: Progress = _ignore_progress) -> Table | JsonRecords:
+                progress: Progress = no_progress) -> Table | JsonRecords:
     """Decide the file's format from its content and extension and read it (JSON only for questions)."""
     extension = PurePath(filename or "").suffix.lower()
     limits = limits or Limits()
@@ -123,7 +117,7 @@ def read_upload(data: bytes, filename: str, limits: Limits | None = None, column
 
 
 def read_xlsx(data: bytes, limits: Limits, columns: Columns = QUESTION_COLUMNS,
-              progress: Progress = _ignore_progress) -> Table:
+              progress: Progress = no_progress) -> Table:
     """Read the sheet named 题目 (or the first sheet) of a workbook in streaming mode, after zip-bomb checks."""
     _check_zip(data, limits)
     try:
@@ -208,7 +202,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 
 def read_csv(data: bytes, limits: Limits, columns: Columns = QUESTION_COLUMNS,
-             progress: Progress = _ignore_progress) -> Table:
+             progress: Progress = no_progress) -> Table:
     """Read a CSV (comma) or a tab-separated text file in any of the supported encodings."""
     try:
         text, _encoding = decode_text(data)
@@ -240,7 +234,7 @@ PROGRESS_EVERY = 500  # rows between progress calls
 
 
 def _table_from_grid(kind: str, grid: Iterable[list[str]], limits: Limits, columns: Columns,
-                     progress: Progress = _ignore_progress, expected_rows: int = 0) -> Table:
+                     progress: Progress = no_progress, expected_rows: int = 0) -> Table:
     """Rows with text, keyed by the header's columns; control characters removed and reported per row; reading
     stops after `limits.empty_run` empty rows in a row (what follows is said in a warning, never dropped unsaid)."""
     table = Table(kind)

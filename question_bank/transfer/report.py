@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from core.import_report import ReportRows, RowOutcome
+from core.progress import Progress, no_progress
 from question_bank.kinds import TYPE_ALIASES, QuestionType
 from question_bank.rules import QuestionDraft, validate
 from question_bank.textnorm import fingerprint
 from question_bank.transfer.cells import CellError, CellProblem, parse_answer, parse_difficulty, parse_row
 from question_bank.transfer.columns import column_for
-from question_bank.transfer.reading import JsonRecords, Progress, Table
+from question_bank.transfer.reading import JsonRecords, Table
 
 
 @dataclass
@@ -42,11 +43,8 @@ CHECK_STAGE = "检查内容"
 PROGRESS_EVERY = 500
 
 
-def _ignore_progress(stage: str, done: int, total: int) -> None:
-    return None
 
-
-def build_report(source: Table | JsonRecords, progress: Progress = _ignore_progress) -> ImportReport:
+def build_report(source: Table | JsonRecords, progress: Progress = no_progress) -> ImportReport:
     """Parse and validate every row, and flag rows that repeat an earlier row of the same file."""
     items = source.records if isinstance(source, JsonRecords) else source.rows
     parse = parse_record if isinstance(source, JsonRecords) else parse_row

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from openpyxl import Workbook
@@ -20,6 +20,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.progress import Progress, no_progress
 from core.textsafe import xml_safe
 from question_bank.kinds import DIFFICULTY_LABELS, FALSE_WORDS, TRUE_WORDS, TYPE_LABELS
 from question_bank.rules import QuestionDraft
@@ -34,11 +35,7 @@ COLUMN_WIDTHS = {"题干": 60, "解析": 40, "出处": 30, "分类": 22, "答案
 
 WRITE_STAGE = "写入文件"
 PROGRESS_EVERY = 500
-Progress = Callable[[str, int, int], None]
 
-
-def _ignore_progress(stage: str, done: int, total: int) -> None:
-    return None
 
 
 def _counted(drafts: Iterable[QuestionDraft], progress: Progress, total: int) -> Iterable[QuestionDraft]:
@@ -60,7 +57,7 @@ def _safe_json(value):  # type: ignore[no-untyped-def]
     return value
 
 
-def to_json(drafts: Iterable[QuestionDraft], progress: Progress = _ignore_progress, total: int = 0) -> bytes:
+def to_json(drafts: Iterable[QuestionDraft], progress: Progress = no_progress, total: int = 0) -> bytes:
     """A versioned JSON document; the answer keeps its canonical structure."""
     questions = [_safe_json(draft_to_record(draft)) for draft in _counted(drafts, progress, total)]
     document = {"format": FORMAT_NAME, "version": FORMAT_VERSION,
@@ -76,7 +73,7 @@ def draft_to_record(draft: QuestionDraft) -> dict:
             "tags": draft.tags, "source": draft.source, "enabled": draft.enabled}
 
 
-def to_csv(drafts: Iterable[QuestionDraft], progress: Progress = _ignore_progress, total: int = 0) -> bytes:
+def to_csv(drafts: Iterable[QuestionDraft], progress: Progress = no_progress, total: int = 0) -> bytes:
     """UTF-8 CSV with a BOM (what Excel expects), in the template's columns plus 状态."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -92,7 +89,7 @@ def guard_formula(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
 
 
-def to_xlsx(drafts: Iterable[QuestionDraft], progress: Progress = _ignore_progress, total: int = 0) -> bytes:
+def to_xlsx(drafts: Iterable[QuestionDraft], progress: Progress = no_progress, total: int = 0) -> bytes:
     """A workbook whose 题目 sheet holds the questions as text cells, with a 填写说明 sheet (streamed)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("题目")
