@@ -51,25 +51,49 @@ def main(argv: list[str] | None = None) -> None:
             session.close()
         db.engine.dispose()
     if options.parent:
+        global SERVER_PID
+        SERVER_PID = options.parent
         supervisor.die_with_parent()
-        threading.Thread(target=_exit_with, args=(options.parent,), daemon=True).start()
-    job_queue.huey.on_startup()(_worker_started)
+        _watch_server()
     consumer = job_queue.huey.create_consumer(
         workers=options.workers or app.config["JOBS_WORKERS"], worker_type="process",
         initial_delay=POLL_S, backoff=1.0, max_delay=POLL_S, check_worker_health=True)
+    _end_children_with_server(consumer)
     print(f"后台任务进程已启动（{consumer.workers} 个）", flush=True)
     consumer.run()
 
 
-def _worker_started() -> None:
-    # Each worker process: killed with the consumer, and no engine connection carried over from it.
-    supervisor.die_with_parent()
+SERVER_PID = 0  # the `python app.py` this worker serves (--parent): every process of the worker ends with it
 
 
-def _exit_with(parent: int) -> None:
-    while os.getppid() == parent:
+def _end_children_with_server(consumer) -> None:  # type: ignore[no-untyped-def]
+    """Every process the consumer forks — its workers and its scheduler — ends with the server too: PDEATHSIG
+    is not inherited across fork, and an orphaned scheduler once outlived hundreds of test servers."""
+    init_child = consumer.environment.init_child
+
+    def init_and_watch(process) -> None:  # type: ignore[no-untyped-def]
+        init_child(process)
+        supervisor.die_with_parent()
+        _watch_server()
+
+    consumer.environment.init_child = init_and_watch
+
+
+def _watch_server() -> None:
+    """End this process when the server it serves is gone (a kill -9 of the server included)."""
+    if SERVER_PID:
+        threading.Thread(target=_exit_when_gone, args=(SERVER_PID,), daemon=True).start()
+
+
+def _exit_when_gone(server: int) -> None:
+    while True:
+        try:
+            os.kill(server, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # the pid was reused by another user's process: ours is gone
+            os._exit(0)
         time.sleep(0.5)
-    os._exit(0)
 
 
 def start_beside(app: Flask) -> subprocess.Popen | None:

@@ -161,3 +161,43 @@ def test_a_cancelled_commit_stores_nothing_and_the_time_and_memory_limits_say_so
         state = wait_job(small, http, upload(small, http, to_csv(generated_drafts(40_000)), "四万题.csv"))
         assert state["status"] == "failed" and "所需内存超过上限" in state["message"], state
         assert question_count(database) == 0
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_every_worker_process_ends_with_a_killed_server(tmp_path: Path):
+    """The worker, its Huey workers and its scheduler die with the server (an orphaned scheduler once
+    outlived every test server and filled the machine's memory)."""
+    with live_server("gevent", f"sqlite:///{tmp_path / 'orphans.sqlite3'}", LOAD_BUNDLED_BANK="0") as server:
+        deadline = time.monotonic() + WAIT_S
+        while len(family := descendants(server.process.pid)) < 4:  # the worker, 2 workers, the scheduler
+            assert time.monotonic() < deadline, family
+            time.sleep(0.1)
+        server.process.kill()
+        server.process.wait()
+        while any(alive(pid) for pid in family):
+            assert time.monotonic() < deadline, [pid for pid in family if alive(pid)]
+            time.sleep(0.1)
