@@ -86,14 +86,25 @@ def _watch_server() -> None:
 
 
 def _exit_when_gone(server: int) -> None:
-    while True:
-        try:
-            os.kill(server, 0)
-        except ProcessLookupError:
-            os._exit(0)
-        except PermissionError:  # the pid was reused by another user's process: ours is gone
-            os._exit(0)
+    while not _gone(server):
         time.sleep(0.5)
+    os._exit(0)
+
+
+def _gone(pid: int) -> bool:
+    """Whether the process has exited. A zombie counts as gone: its parent may not reap it before we exit (it
+    can be waiting for the end of the output pipe we hold open)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # the pid was reused by another user's process: ours is gone
+            return True
+        return False
+    return state in ("Z", "X")
 
 
 def start_beside(app: Flask) -> subprocess.Popen | None:
