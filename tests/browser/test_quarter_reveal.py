@@ -70,6 +70,7 @@ def test_a_quarter_from_meeting_to_report(browser, tmp_path: Path, request):  # 
         page.set_viewport_size({"width": 1920, "height": 1080})
         page.keyboard.press("ArrowRight")
         last = page.locator(".reveal-row:not(.veiled)")
+        last.first.wait_for()  # the step is applied by the page's script, not by the time press() returns
         assert last.count() == 1 and last.locator(".rank").inner_text() == str(total)  # from the bottom up
         assert last.locator(".flag-cell").inner_text() in ("排名靠后", "连续靠后")
         shots.take(page, "reveal-first-step")
