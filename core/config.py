@@ -75,6 +75,9 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict[str, Any]:
         "IDLE_TIMEOUT_S": positive("IDLE_TIMEOUT_S", environ.get("IDLE_TIMEOUT_S", "30"), float),
         "MAX_CONNECTIONS_PER_ADDRESS": per_address_cap(environ.get("MAX_CONNECTIONS_PER_ADDRESS", ""),
                                                        int(environ.get("MAX_CONNECTIONS", "10000"))),
+        # Seconds a process holds a join code's meeting for the join page, which every phone of a hall reads
+        # within a minute (the join itself always reads the database).
+        "JOIN_PAGE_HOLD_S": float(environ.get("JOIN_PAGE_HOLD_S", "2")),
         "LOG_FILE": environ.get("LOG_FILE", ""),
         # Where open votes keep their keys (0600 files, removed at each close; docs/security.md). Every worker
         # of one app must see the same folder; it must not be backed up with the database.

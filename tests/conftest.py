@@ -30,10 +30,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 def app_settings(database_url: str, **overrides: object) -> dict:
     """The settings every test app starts from. Jobs run inside the request (JOBS_MODE=immediate); the real
-    worker is tested through live servers (tests/core/test_jobs_worker.py)."""
+    worker is tested through live servers (tests/core/test_jobs_worker.py). The join page's hold is tested on
+    its own (tests/quiz/live/test_attendance.py)."""
     return {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
             "ASYNC_MODE": "threading", "PUBLIC_URL": "", "REDIS_URL": "",
             "LOAD_BUNDLED_BANK": False, "JOBS_MODE": "immediate", "JOB_QUIET_WAIT_S": 2,
+            "JOIN_PAGE_HOLD_S": 0,  # tests change a meeting and read its join page at once
             "JOBS_DIR": tempfile.mkdtemp(prefix="jobs-"),
             **overrides}
 

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
-from quiz.live.meetings import CODE_ALPHABET, unique_code
 from quiz.live.models import Attendee, Meeting
 
 STATUS_LABELS = {"expected": "未签到", "present": "出席", "leave": "请假", "absent": "缺席", "deputized": "代会"}
@@ -96,19 +95,6 @@ def set_status(session: Session, attendee: Attendee, status: str, deputy: Attend
         attendee.checked_in_at = utcnow()
     attendee.status = status
     session.flush()
-
-
-def join_anonymous(session: Session, meeting: Meeting, device_token: str) -> Attendee:
-    """An audience member without a personal code, where the meeting allows it."""
-    if not meeting.allow_anonymous:
-        raise AttendanceError("本次会议不接受匿名旁听，请使用座位卡上的个人参会码")
-    # Setting the meeting (not appending to meeting.attendees) never loads the whole collection: a join
-    # would otherwise read every earlier attendee, and 2,000 joins would cost O(N²).
-    attendee = Attendee(meeting=meeting, name="旁听人员", anonymous=True, status="present", checked_in_at=utcnow(),
-                        device_token=device_token, code=unique_code(session, Attendee.code, 10, CODE_ALPHABET))
-    session.add(attendee)
-    session.flush()
-    return attendee
 
 
 @dataclass

@@ -22,7 +22,7 @@ from core.accounts.roles import Role, allows
 from core.db import BUSY_MESSAGE, DatabaseBusy, db, utcnow
 from core.flood import FloodGuard, Rate
 from core.realtime import socketio
-from quiz.live import commands, meetings, payloads, protocol, snapshots
+from quiz.live import commands, joining, meetings, payloads, protocol, snapshots
 from quiz.live.engine import IllegalMove
 from quiz.live.models import Attendee, Meeting
 from quiz.live.publish import join_url
@@ -73,9 +73,9 @@ def identify(auth: Any) -> Identity | None:
 def _phone(code: str, device: str) -> Identity | None:
     """A phone by its personal code and bound device token. A valid pair is never refused; a wrong one counts
     towards the guessing limit of its address and code, and past it is refused with the reason."""
-    attendee = meetings.attendee_by_code(db.session, code)
-    if attendee and attendee.device_token and secrets.compare_digest(attendee.device_token.encode(), device.encode()):
-        return Identity("phone", attendee.meeting_id, attendee.id, f"attendee:{attendee.id}", device=device)
+    bound = joining.phone_binding(db.session, code)
+    if bound and bound.device_token and secrets.compare_digest(bound.device_token.encode(), device.encode()):
+        return Identity("phone", bound.meeting_id, bound.attendee_id, f"attendee:{bound.attendee_id}", device=device)
     limits = throttle.store(current_app)
     address = throttle.request_address(request, current_app.config.get("TRUSTED_PROXIES", ()))
     locked = limits.locked(throttle.DEVICE, address, code)

@@ -6,7 +6,7 @@ from flask import current_app, make_response, redirect, render_template, request
 
 from core import throttle
 from core.db import db
-from quiz.live import attendance, meetings
+from quiz.live import attendance, joining, meetings
 from quiz.live.attendance import Binding
 from quiz.live.commands import ticker
 from quiz.live.models import Meeting
@@ -30,7 +30,10 @@ def join_any():
 def join(join_code: str):
     """Enter the personal code from the seat card (or join as audience where allowed). Wrong codes count
     towards the guessing limit (core/throttle.py); a right one is never refused."""
-    meeting = meetings.by_join_code(db.session, join_code)
+    if request.method == "GET":
+        meeting = _join_targets().get(db.session, join_code)  # every phone of the hall reads this page
+    else:
+        meeting = joining.join_target(db.session, join_code)
     if meeting is None:
         return _wrong(throttle.JOIN, join_code, None, "会议码无效或会议已结束", 404)
     if request.method == "GET":
@@ -44,7 +47,13 @@ def join(join_code: str):
     return redirect(url_for("public.phone", code=attendee.code))
 
 
-def _wrong(kind: str, code: str, meeting: Meeting | None, error: str, status: int):  # type: ignore[no-untyped-def]
+def _join_targets() -> joining.JoinTargets:
+    if "join_targets" not in current_app.extensions:
+        current_app.extensions["join_targets"] = joining.JoinTargets(current_app.config["JOIN_PAGE_HOLD_S"])
+    return current_app.extensions["join_targets"]
+
+
+def _wrong(kind: str, code: str, meeting: joining.JoinTarget | None, error: str, status: int):  # type: ignore[no-untyped-def]
     """Count a wrong code; past the limit the answer is the lockout (429) instead of the error."""
     limits, address = throttle.store(current_app), _client()
     locked = limits.locked(kind, address, code)  # after ten failures, from the eleventh on
@@ -58,16 +67,15 @@ def _client() -> str:
     return throttle.request_address(request, current_app.config.get("TRUSTED_PROXIES", ()))
 
 
-def _join_anonymous(meeting: Meeting):  # type: ignore[no-untyped-def]
+def _join_anonymous(meeting: joining.JoinTarget):  # type: ignore[no-untyped-def]
     """An audience member, a few per browser and a venue's worth per address (core/throttle.py): the browser
     is its session, whose CSRF token the form carries."""
     if not throttle.store(current_app).audience_join(meeting.id, str(session.get("csrf_token", "")), _client()):
         return render_template("live/join.html", meeting=meeting, error=throttle.AUDIENCE_MESSAGE), 429
     token = attendance.new_device_token()
     try:
-        attendee = attendance.join_anonymous(db.session, meeting, token)
-    except attendance.AttendanceError as error:
-        db.session.rollback()
+        attendee = joining.join_anonymous(db.session, meeting, token)
+    except joining.NotAnonymous as error:
         return render_template("live/join.html", meeting=meeting, error=str(error)), 403
     db.session.commit()
     ticker().touched_attendance(meeting.id)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from quiz.live import attendance
+from quiz.live import attendance, joining
 from quiz.live.attendance import AttendanceError, Binding
+from quiz.live.models import Attendee
 
 
 def by_name(meeting, name: str):  # type: ignore[no-untyped-def]
@@ -45,18 +46,57 @@ def test_statuses_and_deputies(session, meeting):
 
 
 def test_anonymous_audience_only_where_allowed(session, meeting):
-    with pytest.raises(AttendanceError, match="不接受匿名旁听"):
-        attendance.join_anonymous(session, meeting, "phone-x")
+    with pytest.raises(joining.NotAnonymous, match="不接受匿名旁听"):
+        joining.join_anonymous(session, meeting, "phone-x")
     meeting.allow_anonymous = True
-    audience = attendance.join_anonymous(session, meeting, "phone-x")
-    assert audience.anonymous and audience.status == "present" and audience.device_token == "phone-x"
+    audience = joining.join_anonymous(session, meeting, "phone-x")
+    stored = session.get(Attendee, audience.id)
+    assert stored.anonymous and stored.status == "present" and stored.device_token == "phone-x"
+    assert stored.code == audience.code and len(audience.code) == 10 and stored.checked_in_at is not None
+    assert stored.groups == [] and stored.position == "" and not stored.is_secretary  # the columns' defaults
+
+
+def test_an_anonymous_join_retries_a_code_that_is_taken(session, meeting, monkeypatch):
+    meeting.allow_anonymous = True
+    taken = joining.join_anonymous(session, meeting, "first")
+    session.commit()
+    picks = iter(taken.code + "B" * 10)  # the first draw repeats a stored code, the second is free
+    monkeypatch.setattr(joining.secrets, "choice", lambda alphabet: next(picks))
+    again = joining.join_anonymous(session, meeting, "second")
+    assert again.code == "B" * 10 and again.id != taken.id
+
+
+def test_a_phone_binding_is_read_by_its_code(session, meeting):
+    meeting.allow_anonymous = True
+    audience = joining.join_anonymous(session, meeting, "tok")
+    assert joining.phone_binding(session, " " + audience.code.lower()) == joining.PhoneBinding(
+        audience.id, meeting.id, "tok")
+    assert joining.phone_binding(session, "") is None and joining.phone_binding(session, "X" * 13) is None
 
 
 def test_attendance_summary_per_unit(session, meeting):
     attendance.check_in(session, by_name(meeting, "书记1"), "a")
     attendance.set_status(session, by_name(meeting, "副书记1"), "leave")
     meeting.allow_anonymous = True
-    attendance.join_anonymous(session, meeting, "x")
+    joining.join_anonymous(session, meeting, "x")
     rows = attendance.summary(session, meeting)
     assert [(r.name, r.expected, r.present, r.leave) for r in rows] == [
         ("单位1", 2, 1, 1), ("单位2", 2, 0, 0), ("单位3", 2, 0, 0)]
+
+
+def test_the_join_page_holds_a_meeting_for_its_hold_then_reads_it_again(session, meeting):
+    now = [100.0]
+    targets = joining.JoinTargets(2.0, clock=lambda: now[0])
+    first = targets.get(session, meeting.join_code)
+    assert first == joining.JoinTarget(meeting.id, meeting.title, False)
+    meeting.allow_anonymous = True
+    session.commit()
+    now[0] += 1.9
+    assert targets.get(session, meeting.join_code) is first  # held: no read
+    now[0] += 0.2
+    assert targets.get(session, meeting.join_code).allow_anonymous  # read again after the hold
+    meeting.status = "ended"
+    session.commit()
+    now[0] += 2.1
+    assert targets.get(session, meeting.join_code) is None
+    assert targets.get(session, "000000") is None and "000000" not in targets._held  # wrong codes are not kept

@@ -204,7 +204,7 @@ def test_hundreds_of_browsers_behind_one_address_join_as_audience(app, session, 
         assert joined.status_code == 302, number
 
 
-def test_the_memory_storage_sweeps_once_a_second_and_still_counts_right():
+def test_the_memory_storage_sweeps_every_ten_seconds_and_still_counts_right():
     from limits import parse
     from limits.strategies import MovingWindowRateLimiter
 
@@ -216,5 +216,5 @@ def test_the_memory_storage_sweeps_once_a_second_and_still_counts_right():
     assert [limiter.hit(rule, "device") for _ in range(4)] == [True, True, True, False]
     storage.timer.join()  # the constructor's first timer
     limiter.hit(rule, "other")
-    assert storage.timer.interval == SweptMemoryStorage.SWEEP_S == 1.0
+    assert storage.timer.interval == SweptMemoryStorage.SWEEP_S == 10.0
     assert limiter.test(rule, "device") is False  # counting reads the timestamps, never waits for a sweep
