@@ -146,10 +146,8 @@ async def _join(url: str, join_code: str, phone: Phone, gate: asyncio.Semaphore)
     """As a phone does: the join page (HTTP), the anonymous join form, then the socket with its code."""
     async with gate, aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         async with http.get(f"{url}/j/{join_code}") as response:
-            page = await response.text()
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        async with http.post(f"{url}/j/{join_code}", data={"anonymous": "1", "csrf_token": token},
-                             allow_redirects=False) as response:
+            await response.read()
+        async with http.post(f"{url}/j/{join_code}", data={"anonymous": "1"}, allow_redirects=False) as response:
             location = response.headers["Location"]
         code, device = re.search(r"/p/([A-Z0-9]+)\?d=([^&]+)", location).groups()
         await phone.client.connect(url, {"code": code, "device": device})

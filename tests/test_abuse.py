@@ -343,14 +343,12 @@ def test_guessing_codes_is_locked_out_everywhere_and_stores_nothing(app, session
     code = meeting.attendees[0].code
     before = row_counts(app)
     typist = client_at(app, "198.51.100.7")
-    token = csrf_token(typist, f"/j/{meeting.join_code}")
     for number in range(10):
-        assert typist.post(f"/j/{meeting.join_code}", data={"code": f"GUESS{number:03d}",
-                                                             "csrf_token": token}).status_code == 422
-    locked = typist.post(f"/j/{meeting.join_code}", data={"code": "GUESS999", "csrf_token": token})
+        assert typist.post(f"/j/{meeting.join_code}", data={"code": f"GUESS{number:03d}"}).status_code == 422
+    locked = typist.post(f"/j/{meeting.join_code}", data={"code": "GUESS999"})
     assert locked.status_code == 429 and LOCKED_MESSAGE in locked.get_data(as_text=True)
     # A right code is never refused (a neighbour on the same NAT address): guessing is locked, not joining.
-    assert typist.post(f"/j/{meeting.join_code}", data={"code": code, "csrf_token": token}).status_code == 302
+    assert typist.post(f"/j/{meeting.join_code}", data={"code": code}).status_code == 302
     opener = client_at(app, "198.51.100.8")
     for number in range(10):
         assert opener.get(f"/p/NOPE{number:04d}").status_code == 404
@@ -475,6 +473,8 @@ def routes(app: Flask, method: str, values: dict[str, str]) -> list[str]:
 
 
 def test_every_post_route_refuses_a_form_without_its_csrf_token(app, client, session):
+    """...but the two join forms, which every phone posts (quiz/live/views/public_pages.py): those refuse a
+    form from another site by its Origin."""
     meeting = make_meeting(session)
     question = make_question(session)
     session.commit()
@@ -485,9 +485,11 @@ def test_every_post_route_refuses_a_form_without_its_csrf_token(app, client, ses
     before = row_counts(app)
     form = {"title": "改名", "stem": "x", "name": "张三", "username": "intruder", "password": "x" * 12,
             "action": "all", "code": meeting.attendees[0].code, "anonymous": "1", "join_code": meeting.join_code}
+    joins = {"/j", f"/j/{meeting.join_code}"}
     for path in paths:
         for who in (client, anonymous):
-            response = who.post(path, data=form)
+            headers = {"Origin": "https://evil.example"} if path in joins else {}
+            response = who.post(path, data=form, headers=headers)
             assert response.status_code == 400 or (who is anonymous and "/login" in response.headers.get(
                 "Location", "")), (path, response.status_code)
     assert row_counts(app) == before

@@ -1,11 +1,19 @@
-"""Pages without a staff login: joining, the phone, the projector. The roster is never listed here."""
+"""Pages without a staff login: joining, the phone, the projector. The roster is never listed here.
+
+The two join forms carry no CSRF token: every phone of a hall opens the join page within a minute, and a
+token would give each its own session, cookie and page. A cross-site form is refused by its Origin instead
+(a browser sends one with every POST; core/realtime.py's check, the socket's own), and the anonymous join's
+per-browser count keys on a cookie of its own (`AUDIENCE_COOKIE`)."""
 
 from __future__ import annotations
 
-from flask import current_app, make_response, redirect, render_template, request, session, url_for
+import secrets
+
+from flask import current_app, make_response, redirect, render_template, request, url_for
 
 from core import throttle
 from core.db import db
+from core.realtime import own_origins
 from quiz.live import attendance, joining, meetings
 from quiz.live.attendance import Binding
 from quiz.live.commands import ticker
@@ -15,12 +23,17 @@ from quiz.live.qr import wifi_text
 from quiz.live.views import public_bp
 
 DEVICE_COOKIE = "dev_{code}"
+AUDIENCE_COOKIE = "aud"  # names the browser for the audience joins it may make (LIMIT_AUDIENCE_PER_DEVICE)
 TWELVE_HOURS = 12 * 3600
+FOREIGN_FORM_MESSAGE = "请在本会议的页面上加入，不要从其他网站提交"
+CSRF_EXEMPT = ("quiz.live.views.public_pages.join_any", "quiz.live.views.public_pages.join")
 
 
 @public_bp.route("/j", methods=["GET", "POST"])
 def join_any():
     """Type the meeting code shown on the projector."""
+    if request.method == "POST" and not _same_origin():
+        return render_template("live/join.html", meeting=None, error=FOREIGN_FORM_MESSAGE), 400
     if request.method == "POST":
         return redirect(url_for("public.join", join_code=request.form.get("join_code", "").strip()[:8]))
     return render_template("live/join.html", meeting=None, error=None)
@@ -37,7 +50,9 @@ def join(join_code: str):
     if meeting is None:
         return _wrong(throttle.JOIN, join_code, None, "会议码无效或会议已结束", 404)
     if request.method == "GET":
-        return render_template("live/join.html", meeting=meeting, error=None)
+        return _join_page(meeting)
+    if not _same_origin():
+        return render_template("live/join.html", meeting=meeting, error=FOREIGN_FORM_MESSAGE), 400
     if request.form.get("anonymous") == "1":
         return _join_anonymous(meeting)
     code = request.form.get("code", "")
@@ -45,6 +60,22 @@ def join(join_code: str):
     if attendee is None or attendee.meeting_id != meeting.id:
         return _wrong(throttle.PERSONAL, code, meeting, "个人参会码不正确，请核对座位卡", 422)
     return redirect(url_for("public.phone", code=attendee.code))
+
+
+def _join_page(meeting: joining.JoinTarget) -> str:
+    """The join page: one for every phone of the meeting (no token, no cookie), rendered once per process."""
+    pages = current_app.extensions.setdefault("join_pages", {})
+    if meeting not in pages:
+        if len(pages) > 256:
+            pages.clear()
+        pages[meeting] = render_template("live/join.html", meeting=meeting, error=None)
+    return pages[meeting]
+
+
+def _same_origin() -> bool:
+    """False for a form posted from another site's page (its browser said so in Origin)."""
+    allowed = own_origins(current_app.config.get("PUBLIC_URL", ""))
+    return allowed(request.headers.get("Origin"), request.environ)
 
 
 def _join_targets() -> joining.JoinTargets:
@@ -68,9 +99,10 @@ def _client() -> str:
 
 
 def _join_anonymous(meeting: joining.JoinTarget):  # type: ignore[no-untyped-def]
-    """An audience member, a few per browser and a venue's worth per address (core/throttle.py): the browser
-    is its session, whose CSRF token the form carries."""
-    if not throttle.store(current_app).audience_join(meeting.id, str(session.get("csrf_token", "")), _client()):
+    """An audience member, a few per browser and a venue's worth per address (core/throttle.py). A browser
+    that drops its cookie is counted afresh: the address's count is the guard against a script."""
+    browser = request.cookies.get(AUDIENCE_COOKIE, "")[:32] or secrets.token_urlsafe(12)
+    if not throttle.store(current_app).audience_join(meeting.id, browser, _client()):
         return render_template("live/join.html", meeting=meeting, error=throttle.AUDIENCE_MESSAGE), 429
     token = attendance.new_device_token()
     try:
@@ -79,7 +111,9 @@ def _join_anonymous(meeting: joining.JoinTarget):  # type: ignore[no-untyped-def
         return render_template("live/join.html", meeting=meeting, error=str(error)), 403
     db.session.commit()
     ticker().touched_attendance(meeting.id)
-    return _with_device_cookie(redirect(url_for("public.phone", code=attendee.code, d=token)), attendee.code, token)
+    response = _with_device_cookie(redirect(url_for("public.phone", code=attendee.code, d=token)), attendee.code, token)
+    response.set_cookie(AUDIENCE_COOKIE, browser, max_age=TWELVE_HOURS, httponly=True, samesite="Lax")
+    return response
 
 
 def _with_device_cookie(response, code: str, token: str):  # type: ignore[no-untyped-def]

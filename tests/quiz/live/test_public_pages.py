@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import func, select
+
 from core.accounts.roles import Role
+from quiz.live.models import Attendee
 from tests.factories import csrf_token, login, make_host, make_user
 
 
@@ -19,21 +22,41 @@ def test_the_join_page_never_lists_the_roster(client, session, meeting):
 
 def test_typing_codes(client, session, meeting):
     code = meeting.attendees[0].code
-    token = csrf_token(client, f"/j/{meeting.join_code}")
-    wrong = client.post(f"/j/{meeting.join_code}", data={"code": "NOPE2345", "csrf_token": token})
+    wrong = client.post(f"/j/{meeting.join_code}", data={"code": "NOPE2345"})
     assert wrong.status_code == 422 and "个人参会码不正确" in wrong.get_data(as_text=True)
-    right = client.post(f"/j/{meeting.join_code}", data={"code": code.lower(), "csrf_token": token})
+    right = client.post(f"/j/{meeting.join_code}", data={"code": code.lower()})
     assert right.headers["Location"] == f"/p/{code}"
 
 
 def test_anonymous_audience_where_the_meeting_allows_it(client, session, meeting):
-    token = csrf_token(client, f"/j/{meeting.join_code}")
-    assert client.post(f"/j/{meeting.join_code}", data={"anonymous": "1", "csrf_token": token}).status_code == 403
+    assert client.post(f"/j/{meeting.join_code}", data={"anonymous": "1"}).status_code == 403
     meeting.allow_anonymous = True
     session.commit()
     assert "以旁听身份加入" in client.get(f"/j/{meeting.join_code}").get_data(as_text=True)
-    joined = client.post(f"/j/{meeting.join_code}", data={"anonymous": "1", "csrf_token": token})
+    joined = client.post(f"/j/{meeting.join_code}", data={"anonymous": "1"})
     assert re.match(r"/p/[A-Z0-9]{10}\?d=", joined.headers["Location"])
+
+
+def test_the_join_page_is_the_same_for_every_phone_and_sets_no_cookie(app, client, meeting):
+    first = client.get(f"/j/{meeting.join_code}")
+    second = app.test_client().get(f"/j/{meeting.join_code}")
+    assert first.status_code == second.status_code == 200 and "Set-Cookie" not in first.headers
+    assert first.get_data() == second.get_data() and b"csrf_token" not in first.get_data()
+
+
+def test_a_join_form_posted_from_another_site_is_refused(client, session, meeting):
+    meeting.allow_anonymous = True
+    session.commit()
+    code = meeting.attendees[0].code
+    evil = {"Origin": "https://evil.example"}
+    for form in ({"anonymous": "1"}, {"code": code}):
+        refused = client.post(f"/j/{meeting.join_code}", data=form, headers=evil)
+        assert refused.status_code == 400 and "不要从其他网站提交" in refused.get_data(as_text=True)
+    refused = client.post("/j", data={"join_code": meeting.join_code}, headers={"Origin": "null"})
+    assert refused.status_code == 400
+    assert session.scalar(select(func.count()).select_from(Attendee).where(Attendee.anonymous)) == 0
+    own = client.post(f"/j/{meeting.join_code}", data={"anonymous": "1"}, headers={"Origin": "http://localhost"})
+    assert own.status_code == 302  # the page's own origin (the host it was addressed to)
 
 
 def test_a_code_binds_to_the_first_phone_and_a_second_one_waits(app, session, meeting):
