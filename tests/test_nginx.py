@@ -52,7 +52,9 @@ def render(tmp: Path, port: int, workers: Workers, sticky: bool = True) -> Path:
     own = [f"pid {tmp}/nginx.pid;", f"error_log {tmp}/error.log;"]
     if os.geteuid() == 0:  # as root nginx would hand its workers to `nobody`; stay the current user
         own.append("user root;")
-    paths = [f"access_log {tmp}/access.log;", "add_header X-Upstream $upstream_addr always;"]
+    conf = _replace_once(conf, "proxy_cache_path /var/cache/nginx/shuji", f"proxy_cache_path {tmp}/join-pages")
+    paths = [f"access_log {tmp}/access.log;", "add_header X-Upstream $upstream_addr always;",
+             "add_header X-Cache $upstream_cache_status always;"]
     paths += [f"{kind}_temp_path {tmp}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")]
     conf = _replace_once(conf, "http {\n", "http {\n    " + "\n    ".join(paths) + "\n")
     path = tmp / "nginx.conf"
@@ -153,6 +155,18 @@ def test_a_long_polling_phone_answers_through_nginx(mode: str, tmp_path: Path):
         assert requests.post(url + "/login", data=b"x" * (UPLOAD_CAP + 1), timeout=30).status_code == 413
         at_cap = requests.post(url + "/login", data=b"x" * UPLOAD_CAP, timeout=30)
         assert at_cap.status_code != 413 and at_cap.headers.get("X-Upstream"), at_cap.status_code
+
+        # The join page comes from nginx's cache (one worker render per 2 s); a wrong code never does (it must
+        # reach a worker to count as a guess); the join form's POST always reaches a worker.
+        join_code = host.inbox.state["join"]["code"]
+        pages = [requests.get(f"{url}/j/{join_code}", timeout=10) for _ in range(5)]
+        assert [p.status_code for p in pages] == [200] * 5 and "Set-Cookie" not in pages[0].headers
+        assert pages[0].headers["X-Cache"] in ("MISS", "EXPIRED") and "HIT" in [p.headers["X-Cache"] for p in pages]
+        assert pages[0].headers["Cache-Control"] == "no-cache"  # browsers still revalidate
+        wrong = [requests.get(f"{url}/j/999999", timeout=10) for _ in range(3)]
+        assert [w.status_code for w in wrong] == [404] * 3 and all(w.headers.get("X-Cache") != "HIT" for w in wrong)
+        posted = requests.post(f"{url}/j/{join_code}", data={"code": "NOPE2345"}, timeout=10)
+        assert posted.status_code == 422 and posted.headers.get("X-Cache") != "HIT"
 
         # Without stickiness a long-polling phone cannot even join: the request that opens its session and
         # the one that joins the meeting reach different workers, and the second knows no such session.
