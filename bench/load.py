@@ -143,14 +143,15 @@ async def _login(http: aiohttp.ClientSession, url: str, password: str) -> str:
 
 
 async def _join(url: str, join_code: str, phone: Phone, gate: asyncio.Semaphore) -> None:
-    """As a phone does: the join page (HTTP), the anonymous join form, then the socket with its code."""
-    async with gate, aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        async with http.get(f"{url}/j/{join_code}") as response:
+    """As a listener's phone does: the join page (HTTP), then the socket, which joins (static/js/live/phone.js),
+    and asks for its own code."""
+    async with gate:
+        async with aiohttp.ClientSession() as http, http.get(f"{url}/j/{join_code}") as response:
             await response.read()
-        async with http.post(f"{url}/j/{join_code}", data={"anonymous": "1"}, allow_redirects=False) as response:
-            location = response.headers["Location"]
-        code, device = re.search(r"/p/([A-Z0-9]+)\?d=([^&]+)", location).groups()
-        await phone.client.connect(url, {"code": code, "device": device})
+        await phone.client.connect(url, {"join": join_code, "browser": uuid.uuid4().hex[:16]})
+        me = await phone.client.call("who_am_i")
+        if not me.get("ok"):
+            raise RuntimeError(f"the join was refused: {me}")
 
 
 async def run_app(target: Target, phones_wanted: int, questions: int, staff_load: bool = False) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 
 from core.db import BUSY_MESSAGE, DatabaseBusy, db
@@ -20,8 +21,22 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class ReusedSerializerSessions(SecureCookieSessionInterface):
+    """Flask's cookie sessions with one signing serializer per secret key. Flask builds a new one for every
+    request context — every Socket.IO event's too — and itsdangerous's constructor serialises a probe value
+    to learn its kind: 3% of a join burst's CPU, for an object that never changes."""
+
+    def get_signing_serializer(self, app: Flask):  # type: ignore[no-untyped-def]
+        held = app.extensions.get("session_serializer")
+        if held is None or held[0] != app.secret_key:
+            held = (app.secret_key, super().get_signing_serializer(app))
+            app.extensions["session_serializer"] = held
+        return held[1]
+
+
 def init_web(app: Flask) -> None:
     """Register headers, the `asset_url` template helper and Chinese error pages."""
+    app.session_interface = ReusedSerializerSessions()
     app.after_request(_headers)
     app.jinja_env.globals["asset_url"] = lambda path: asset_url(app, path)
     app.jinja_env.filters["local_time"] = local_time

@@ -263,6 +263,29 @@ def test_one_browser_cannot_join_as_a_crowd_of_anonymous_listeners(venue, seats)
                               allow_redirects=False).status_code == 302
 
 
+def test_one_browser_cannot_join_as_a_crowd_over_the_socket(venue, seats):  # type: ignore[no-untyped-def]
+    """The join page's listener joins over the socket: the same per-browser count, refused with its reason."""
+    server, url = venue
+    join_code = scalar(url, "SELECT join_code FROM meetings WHERE id = :m", m=server.demo_meeting_id)
+    before = scalar(url, "SELECT count(*) FROM attendees WHERE anonymous")
+    joined = []
+    for _ in range(3):
+        sio = socketio.Client(reconnection=False)
+        sio.connect(server.url, auth={"join": join_code, "browser": "one-browser"}, transports=["websocket"],
+                    wait_timeout=10)
+        me = sio.call("who_am_i", None, timeout=10)
+        assert me["ok"] and len(me["code"]) == 10
+        joined.append(me["code"])
+        sio.disconnect()
+    refused, reasons = socketio.Client(reconnection=False), []
+    refused.on("connect_error", lambda data: reasons.append(data))
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        refused.connect(server.url, auth={"join": join_code, "browser": "one-browser"}, transports=["websocket"],
+                        wait_timeout=10)
+    assert reasons and AUDIENCE_MESSAGE in str(reasons[0]), reasons
+    assert scalar(url, "SELECT count(*) FROM attendees WHERE anonymous") == before + 3 and len(set(joined)) == 3
+
+
 # Limits shared by all workers
 
 

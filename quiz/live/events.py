@@ -22,7 +22,9 @@ from core.accounts.roles import Role, allows
 from core.db import BUSY_MESSAGE, DatabaseBusy, db, utcnow
 from core.flood import FloodGuard, Rate
 from core.realtime import socketio
-from quiz.live import commands, joining, meetings, payloads, protocol, snapshots
+from quiz.live import attendance, commands, joining, meetings, payloads, protocol, snapshots
+from quiz.live.audience import AudienceWriter
+from quiz.live.audience import JoinRefused as AudienceRefused
 from quiz.live.engine import IllegalMove
 from quiz.live.models import Attendee, Meeting
 from quiz.live.publish import join_url
@@ -45,6 +47,7 @@ class Identity:
     device: str = ""  # a phone's bound device token: a released or moved binding ends the connection
     user_id: int | None = None  # a host's account and session stamp, checked again before each command
     stamp: str = ""
+    code: str = ""  # a phone's personal code: an audience member joined over the socket learns it by WHO_AM_I
 
 
 CONNECTIONS: dict[str, Identity] = {}
@@ -58,6 +61,8 @@ def identify(auth: Any) -> Identity | None:
     session = db.session
     if isinstance(auth, payloads.PhoneAuth):
         return _phone(auth.code, auth.device)
+    if isinstance(auth, payloads.AudienceAuth):
+        return _audience(auth.join, auth.browser)
     if isinstance(auth, payloads.ScreenAuth):
         meeting = session.query(Meeting).filter_by(screen_token=auth.screen).one_or_none()
         return Identity("screen", meeting.id) if meeting else None
@@ -75,14 +80,52 @@ def _phone(code: str, device: str) -> Identity | None:
     towards the guessing limit of its address and code, and past it is refused with the reason."""
     bound = joining.phone_binding(db.session, code)
     if bound and bound.device_token and secrets.compare_digest(bound.device_token.encode(), device.encode()):
-        return Identity("phone", bound.meeting_id, bound.attendee_id, f"attendee:{bound.attendee_id}", device=device)
+        return Identity("phone", bound.meeting_id, bound.attendee_id, f"attendee:{bound.attendee_id}", device=device,
+                        code=code)
+    _count_guess(throttle.DEVICE, code)
+    return None
+
+
+def _audience(join_code: str, browser: str) -> Identity | None:
+    """An anonymous listener joining over the socket itself (the join page needs no form and no phone page
+    after it: one request and this connection), stored by this process's batch writer (quiz/live/audience.py).
+    Counted per browser and per address like the join form; a wrong join code counts as a guess."""
+    meeting = joining.targets(current_app).get(db.session, join_code)  # the batch checks it again
+    if meeting is None:
+        _count_guess(throttle.JOIN, join_code)
+        return None
+    if not meeting.allow_anonymous:
+        raise RefusedConnection(joining.NOT_ANONYMOUS_MESSAGE)
+    address = throttle.request_address(request, current_app.config.get("TRUSTED_PROXIES", ()))
+    if not throttle.store(current_app).audience_join(meeting.id, browser or secrets.token_urlsafe(12), address):
+        raise RefusedConnection(throttle.AUDIENCE_MESSAGE)
+    db.session.rollback()  # the pooled connection goes back before the wait for the batch
+    device = attendance.new_device_token()
+    try:
+        audience = _audience_writer().join(meeting.id, device)
+    except AudienceRefused as refused:
+        raise RefusedConnection(str(refused)) from refused
+    return Identity("phone", meeting.id, audience.id, f"attendee:{audience.id}", device=device, code=audience.code)
+
+
+def _audience_writer() -> AudienceWriter:
+    """This process's writer of listeners (created with the first listener)."""
+    app = current_app._get_current_object()
+    if "audience_writer" not in app.extensions:
+        ticker = commands.ticker()
+        app.extensions["audience_writer"] = AudienceWriter(app, socketio.start_background_task,
+                                                           ticker.touched_attendance)
+    return app.extensions["audience_writer"]
+
+
+def _count_guess(kind: str, code: str) -> None:
+    """A wrong code or token from this address; past the limit the connection is refused with the reason."""
     limits = throttle.store(current_app)
     address = throttle.request_address(request, current_app.config.get("TRUSTED_PROXIES", ()))
-    locked = limits.locked(throttle.DEVICE, address, code)
-    limits.failed(throttle.DEVICE, address, code)
+    locked = limits.locked(kind, address, code)
+    limits.failed(kind, address, code)
     if locked:
         raise RefusedConnection(throttle.LOCKED_MESSAGE)
-    return None
 
 
 ROOMS = {"phone": protocol.phones, "screen": protocol.screen, "host": protocol.host}
@@ -152,6 +195,16 @@ def still_valid(identity: Identity) -> bool:
         return (user is not None and meeting is not None and guard.session_stamp(user) == identity.stamp
                 and meetings.may_host(session, user, meeting))
     return True
+
+
+@socketio.on(protocol.WHO_AM_I)
+def on_who_am_i(*_args: Any) -> dict[str, Any]:
+    """A phone's own personal code and device token: a listener who joined over the socket keeps them to come
+    back (the page's address and its reconnections use them, never the join again)."""
+    identity = CONNECTIONS.get(request.sid)
+    if identity is None or identity.kind != "phone":
+        return {"ok": False, "error": "未识别的连接，请刷新页面"}
+    return {"ok": True, "code": identity.code, "device": identity.device}
 
 
 @socketio.on(protocol.CLOCK)
@@ -227,7 +280,7 @@ RATES = {"sync": Rate(20, 2), "clock": Rate(20, 2), "answer": Rate(30, 5), "rati
          "command": Rate(40, 1), "junk": Rate(20, 1)}
 PATIENCE = Rate(200, 10)  # refused events a connection may send before it is disconnected as a flood
 TOO_FAST = {"ok": False, "error": "操作过于频繁，请稍后再试"}
-KINDS = {protocol.SYNC: "sync", protocol.CLOCK: "clock", protocol.SUBMIT_ANSWER: "answer",
+KINDS = {protocol.SYNC: "sync", protocol.CLOCK: "clock", protocol.WHO_AM_I: "sync", protocol.SUBMIT_ANSWER: "answer",
          protocol.SUBMIT_RATING: "rating", **{name: "command" for name in protocol.HOST_COMMANDS}}
 
 

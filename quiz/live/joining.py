@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +27,7 @@ CODE_LENGTH = 10  # 50 bits: a collision is retried, never expected
 NOT_ANONYMOUS_MESSAGE = "本次会议不接受匿名旁听，请使用座位卡上的个人参会码"
 
 _ATTENDEES = Attendee.__table__
-_TARGET = (select(Meeting.id, Meeting.title, Meeting.allow_anonymous)
+_TARGET = (select(Meeting.id, Meeting.title, Meeting.allow_anonymous, Meeting.join_code)
            .where(Meeting.join_code == bindparam("code"), Meeting.status != "ended"))
 _BINDING = select(_ATTENDEES.c.id, _ATTENDEES.c.meeting_id, _ATTENDEES.c.device_token).where(
     _ATTENDEES.c.code == bindparam("code"))
@@ -43,6 +44,7 @@ class JoinTarget:
     id: int
     title: str
     allow_anonymous: bool
+    join_code: str
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class PhoneBinding:
 def join_target(session: Session, join_code: str) -> JoinTarget | None:
     """The open meeting with this join code."""
     row = session.execute(_TARGET, {"code": join_code.strip()}).first()
-    return JoinTarget(row.id, row.title, bool(row.allow_anonymous)) if row else None
+    return JoinTarget(row.id, row.title, bool(row.allow_anonymous), row.join_code) if row else None
 
 
 class JoinTargets:
@@ -91,6 +93,13 @@ class JoinTargets:
                     self._held.clear()
                 self._held[join_code] = (now, target)
         return target
+
+
+def targets(app: Any) -> JoinTargets:
+    """This process's JoinTargets (kept in `app.extensions`, held `JOIN_PAGE_HOLD_S`)."""
+    if "join_targets" not in app.extensions:
+        app.extensions["join_targets"] = JoinTargets(app.config["JOIN_PAGE_HOLD_S"])
+    return app.extensions["join_targets"]
 
 
 def join_anonymous(session: Session, meeting: JoinTarget | Meeting, device_token: str) -> Audience:

@@ -81,7 +81,15 @@ class HostAuth(Payload):
     meeting_id: RowId
 
 
-AUTH_MODELS: tuple[type[Payload], ...] = (PhoneAuth, ScreenAuth, HostAuth)
+class AudienceAuth(Payload):
+    """A phone joining as anonymous audience (旁听): the meeting's join code and a key naming its browser for
+    the per-browser count (the page keeps it in localStorage; without one the address's count still holds)."""
+
+    join: Annotated[str, Field(strict=True, pattern=r"^[0-9]{4,8}$")]
+    browser: Annotated[str, Field(strict=True, pattern=r"^[A-Za-z0-9_-]{0,32}$")] = ""
+
+
+AUTH_MODELS: tuple[type[Payload], ...] = (PhoneAuth, ScreenAuth, HostAuth, AudienceAuth)
 
 
 def read_auth(auth: Any) -> Payload | None:

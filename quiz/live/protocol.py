@@ -14,6 +14,7 @@ BINDING_ENDED = "binding_ended"  # to a phone whose binding was released or move
 # client → server (every one answers through its ack)
 SYNC = "sync"
 CLOCK = "clock"
+WHO_AM_I = "who_am_i"  # a phone's own personal code and device token (after joining as audience over the socket)
 SUBMIT_ANSWER = "submit_answer"
 HOST_COMMANDS = (
     "start_meeting", "end_meeting", "set_segment", "draw_person", "redraw_person", "exclude_person",

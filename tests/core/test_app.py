@@ -77,3 +77,20 @@ def test_bank_list_searches_and_pages(client, session):
     page = client.get("/bank/?q=党章").get_data(as_text=True)
     assert "共 25 题" in page and "第 1 / 2 页" in page
     assert "别的" not in page
+
+
+def test_the_session_cookie_signer_is_built_once_per_secret_key(app, client):
+    from core.web import ReusedSerializerSessions
+
+    interface = app.session_interface
+    assert isinstance(interface, ReusedSerializerSessions)
+    first = interface.get_signing_serializer(app)
+    assert interface.get_signing_serializer(app) is first
+    old_key = app.secret_key
+    try:
+        app.secret_key = "another-secret"
+        assert interface.get_signing_serializer(app) is not first  # a changed key signs with the new one
+    finally:
+        app.secret_key = old_key
+        app.extensions.pop("session_serializer", None)
+    assert client.get("/login").status_code == 200

@@ -44,7 +44,7 @@ def join(join_code: str):
     """Enter the personal code from the seat card (or join as audience where allowed). Wrong codes count
     towards the guessing limit (core/throttle.py); a right one is never refused."""
     if request.method == "GET":
-        meeting = _join_targets().get(db.session, join_code)  # every phone of the hall reads this page
+        meeting = joining.targets(current_app).get(db.session, join_code)  # every phone of the hall reads this page
     else:
         meeting = joining.join_target(db.session, join_code)
     if meeting is None:
@@ -76,12 +76,6 @@ def _same_origin() -> bool:
     """False for a form posted from another site's page (its browser said so in Origin)."""
     allowed = own_origins(current_app.config.get("PUBLIC_URL", ""))
     return allowed(request.headers.get("Origin"), request.environ)
-
-
-def _join_targets() -> joining.JoinTargets:
-    if "join_targets" not in current_app.extensions:
-        current_app.extensions["join_targets"] = joining.JoinTargets(current_app.config["JOIN_PAGE_HOLD_S"])
-    return current_app.extensions["join_targets"]
 
 
 def _wrong(kind: str, code: str, meeting: joining.JoinTarget | None, error: str, status: int):  # type: ignore[no-untyped-def]

@@ -7,8 +7,10 @@
   var el = Live.el;
   var state = null, me = null, mine = {}, results = {}, picked = {}, sending = false, error = "", ended = false;
   var code = app.getAttribute("data-code");
+  var joinCode = app.getAttribute("data-join");  // the join page: an anonymous listener joins over the socket
+  var live = null;
 
-  var live = Live.connect({ code: code, device: app.getAttribute("data-device") }, {
+  var handlers = {
     state: function (next, personal) {
       if (personal && next.me) {
         me = next.me;
@@ -21,13 +23,55 @@
       render();
     },
     result: function (result) { results[result.round_id] = result; render(); },
-    connected: function (up) { if (ended) return; if (!up) setStatus("连接中断，正在重连…", "status-offline"); else render(); },
+    connected: function (up) {
+      if (ended) return;
+      if (!up) { setStatus("连接中断，正在重连…", "status-offline"); return; }
+      if (!code) learnWhoIAm();
+      render();
+    },
     ended: function (message) {
       ended = true;
       setStatus(message || "本设备的绑定已解除", "status-offline");
       Live.replace(view, [el("p", { class: "stem", text: (message || "本设备的绑定已解除") + "。" })]);
     }
-  });
+  };
+
+  if (code) live = Live.connect({ code: code, device: app.getAttribute("data-device") }, handlers);
+  else if (joinCode) listenWhenAsked();
+
+  // The join page's "以旁听身份加入": no form post and no second page — the socket joins (docs/protocol.md).
+  // Without this script the button posts its form, which joins the same way over HTTP.
+  function listenWhenAsked() {
+    var form = document.getElementById("listen-form");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      document.getElementById("join").hidden = true;
+      app.hidden = false;
+      setStatus("正在加入会议…", "status-waiting");
+      live = Live.connect({ join: joinCode, browser: browserKey() }, handlers);
+    });
+  }
+
+  // The listener's own code and token, kept for every reconnection and in the address (a reload comes back as
+  // the same listener; WeChat may wipe storage, never the address). Asked at once after the join.
+  function learnWhoIAm() {
+    live.emit("who_am_i", null, function (reply) {
+      if (!reply.ok || code) return;
+      code = reply.code;
+      live.socket.auth = { code: reply.code, device: reply.device };
+      try { history.replaceState(null, "", "/p/" + encodeURIComponent(reply.code) + "?d=" + encodeURIComponent(reply.device)); } catch (e) { /* the page still works */ }
+    });
+  }
+
+  function browserKey() {
+    var key = null;
+    try { key = localStorage.getItem("audience-browser"); } catch (e) { /* storage may be disabled */ }
+    if (!key) {
+      key = Math.random().toString(36).slice(2, 14) + Date.now().toString(36);
+      try { localStorage.setItem("audience-browser", key); } catch (e) { /* counted per address only */ }
+    }
+    return key;
+  }
 
   function setStatus(text, cls) { status.textContent = text; status.className = "status " + (cls || ""); }
 

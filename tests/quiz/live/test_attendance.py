@@ -88,7 +88,7 @@ def test_the_join_page_holds_a_meeting_for_its_hold_then_reads_it_again(session,
     now = [100.0]
     targets = joining.JoinTargets(2.0, clock=lambda: now[0])
     first = targets.get(session, meeting.join_code)
-    assert first == joining.JoinTarget(meeting.id, meeting.title, False)
+    assert first == joining.JoinTarget(meeting.id, meeting.title, False, meeting.join_code)
     meeting.allow_anonymous = True
     session.commit()
     now[0] += 1.9

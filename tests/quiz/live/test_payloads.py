@@ -94,7 +94,7 @@ def payload_tables() -> dict[str, set[str]]:
 
 def auth_table() -> dict[str, set[str]]:
     text = PROTOCOL.read_text(encoding="utf-8")
-    rows = re.findall(r"^\| (phone|projector|host console / prompt) \| `\{([^`]*)\}`", text, re.MULTILINE)
+    rows = re.findall(r"^\| (phone|listener|projector|host console / prompt) \| `\{([^`]*)\}`", text, re.MULTILINE)
     return {client: set(re.findall(r'"([a-z_]+)":', keys)) for client, keys in rows}
 
 
@@ -109,5 +109,6 @@ def test_the_protocol_tables_list_each_models_fields():
     assert set(tables) == set(models)
     for event, model in models.items():
         assert tables[event] == declared(model), event
-    assert auth_table() == {"phone": declared(payloads.PhoneAuth), "projector": declared(payloads.ScreenAuth),
+    assert auth_table() == {"phone": declared(payloads.PhoneAuth), "listener": declared(payloads.AudienceAuth),
+                            "projector": declared(payloads.ScreenAuth),
                             "host console / prompt": declared(payloads.HostAuth)}
