@@ -29,10 +29,12 @@ from question_bank.bundle_sync import install_bundled  # noqa: E402
 from question_bank.cli import bank_cli  # noqa: E402
 from question_bank.views import bp as bank_bp  # noqa: E402
 from quiz.live import events, jobs, protocol, resync  # noqa: E402, F401  (handlers)
+from quiz.live import wiring as live_wiring  # noqa: E402
 from quiz.live.qr import qr_svg  # noqa: E402
 from quiz.live.views import meetings_bp, public_bp, public_pages  # noqa: E402
 from quiz.quarter import jobs as quarter_jobs  # noqa: E402, F401  (job handlers)
 from quiz.quarter import models as quarter_models  # noqa: E402, F401  (tables)
+from quiz.quarter import wiring as quarter_wiring  # noqa: E402
 from quiz.quarter.cli import quarter_cli  # noqa: E402
 from quiz.quarter.views.quarter_pages import quarters_bp  # noqa: E402
 from quiz.quarter.views.report_pages import reports_bp  # noqa: E402
@@ -40,6 +42,7 @@ from quiz.review import ballot_box  # noqa: E402, F401  (handlers)
 from quiz.review import jobs as review_jobs  # noqa: E402, F401  (the hall's quiet check for jobs)
 from quiz.review import models as review_models  # noqa: E402, F401  (tables)
 from quiz.review import service as reviewing  # noqa: E402
+from quiz.review import wiring as review_wiring  # noqa: E402
 from quiz.roster import jobs as roster_jobs  # noqa: E402, F401  (job handlers)
 from quiz.roster.views import roster_bp  # noqa: E402
 
@@ -48,8 +51,18 @@ PG_FIRST_START_LOCK = 727_003  # beside the migration (727_001) and bundle (727_
 csrf = CSRFProtect()
 
 
+def install_wings() -> None:
+    """Let each wing fill the hooks of the wings below it (core/hooks.py), so that dependencies point one way:
+    roster ← live ← review ← quarter. Every entry point builds its app here (the server, the job worker, the
+    CLIs, the tests), so every one of them runs with the wings wired; a hook left empty raises when called."""
+    live_wiring.install()
+    review_wiring.install()
+    quarter_wiring.install()
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment (overridden by `config`), database at head, routes."""
+    install_wings()
     app = Flask(__name__, instance_path=str(ROOT / "instance"),
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config.update(load_config(dict(os.environ), app.instance_path))

@@ -3,7 +3,6 @@ personal results). Refusals roll back and answer only the sender."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
@@ -13,15 +12,12 @@ from core.db import BUSY_MESSAGE, DatabaseBusy, db
 from core.realtime import end_room, socketio
 from question_bank.draw import DrawFilters, NotEnoughQuestions
 from question_bank.kinds import QuestionType
-from quiz.live import attendance, calling, meetings, payloads, protocol
+from quiz.live import attendance, calling, hooks, meetings, payloads, protocol
 from quiz.live import hosting as live
 from quiz.live.engine import IllegalMove
 from quiz.live.models import Attendee, Meeting, Round
 from quiz.live.publish import CountTicker, publish, schedule_close, send_results
 from quiz.live.writer import AnswerWriter
-from quiz.review import ballot_box
-from quiz.review import service as reviewing
-from quiz.review.ballots import BadBallot
 
 
 class BadPayload(ValueError):
@@ -36,7 +32,7 @@ def _attendee(session: Session, meeting: Meeting, attendee_id: int) -> Attendee:
 
 
 def _pool(session: Session, meeting: Meeting, p: payloads.PoolCommand) -> calling.Pool:
-    favour = frozenset(reviewing.pledge_units(session, meeting)) if p.favour_flagged else frozenset()
+    favour = frozenset(meetings.pledge_units(session, meeting)) if p.favour_flagged else frozenset()
     return calling.Pool(p.pool, p.keyword, p.every_unit_once, favour)
 
 
@@ -58,9 +54,8 @@ def _set_attendance(s: Session, m: Meeting, p: payloads.AttendanceCommand, actor
     meetings.log(s, m, "set_attendance", actor, attendee_id=p.attendee_id, status=p.status)
 
 
-# name → (service call, what to start after the commit)
-Service = Callable[[Session, Meeting, Any, str], Any]
-COMMANDS: dict[str, Service] = {
+# name → service call; the review's commands are its wing's (hooks.review_segments().commands)
+COMMANDS: dict[str, hooks.Service] = {
     "start_meeting": lambda s, m, p, a: live.set_meeting_status(s, m, "open", a),
     "end_meeting": lambda s, m, p, a: live.set_meeting_status(s, m, "ended", a, p.close_votes),
     "set_segment": lambda s, m, p, a: live.set_segment(s, m, p.segment_id, a),
@@ -80,17 +75,6 @@ COMMANDS: dict[str, Service] = {
     "next_question": lambda s, m, p, a: live.next_question(s, m, a),
     "score_oral": lambda s, m, p, a: live.score_oral(s, m, _verdict(p), a),
     "set_attendance": _set_attendance,
-    "review_select": lambda s, m, p, a: reviewing.select_item(s, m, p.item_id, a),
-    "review_part": lambda s, m, p, a: reviewing.set_part(s, m, p.part, a),
-    "review_speech": lambda s, m, p, a: reviewing.speech(s, m, p.action, a),
-    "review_open_vote": lambda s, m, p, a: reviewing.open_vote(s, m, a),
-    "review_close_vote": lambda s, m, p, a: reviewing.close_vote(s, m, a),
-    "review_reveal": lambda s, m, p, a: reviewing.reveal(s, m, a),
-    "review_comment": lambda s, m, p, a: reviewing.set_comment(s, m, p.text, a),
-    "review_commitment": lambda s, m, p, a: reviewing.add_commitment(s, m, p.kind, p.text, a),
-    "review_rate_commitment": lambda s, m, p, a: reviewing.rate_commitment(s, m, p.commitment_id, p.kept, a),
-    "paper_tally": lambda s, m, p, a: reviewing.add_paper_tally(s, m, p.item_id, dict(p.counts), a,
-                                                                p.note),
     "approve_device": lambda s, m, p, a: attendance.approve_device(s, _attendee(s, m, p.attendee_id), p.confirm),
     "release_device": lambda s, m, p, a: attendance.release_device(s, _attendee(s, m, p.attendee_id)),
 }
@@ -100,8 +84,7 @@ UNBINDING = {"approve_device", "release_device"}
 BINDING_ENDED_MESSAGE = "本设备的绑定已解除，请重新扫描座位卡"
 # Commands that change an attendee's row: only their broadcasts carry the console's attendee rows.
 ROSTER = {"set_attendance", "approve_device", "release_device", "exclude_person", "include_person"}
-DOMAIN_ERRORS = (IllegalMove, BadPayload, NotEnoughQuestions, calling.NobodyToCall, attendance.AttendanceError,
-                 BadBallot)
+DOMAIN_ERRORS = (IllegalMove, BadPayload, NotEnoughQuestions, calling.NobodyToCall, attendance.AttendanceError)
 
 
 def run(name: str, identity, payload: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -114,13 +97,14 @@ def run(name: str, identity, payload: Any) -> dict[str, Any]:  # type: ignore[no
         command = payloads.parse(payloads.HOST_MODELS[name], payload, labels=payloads.LABELS)
     except payloads.Invalid as error:
         return {"ok": False, "error": str(error), "rev": _revision(session, identity.meeting_id)}
+    segments = hooks.review_segments()
     try:
         meeting = live.begin(session, identity.meeting_id, command.rev)
         if name not in ROSTER | {"end_meeting"}:
             live.mark_started(meeting)
-        result = COMMANDS[name](session, meeting, command, identity.actor)
+        result = (COMMANDS.get(name) or segments.commands[name])(session, meeting, command, identity.actor)
         session.commit()
-    except DOMAIN_ERRORS as error:
+    except (*DOMAIN_ERRORS, *segments.refusals) as error:
         session.rollback()
         return {"ok": False, "error": str(error), "rev": _revision(session, identity.meeting_id)}
     except DatabaseBusy as error:
@@ -140,9 +124,9 @@ def _after(name: str, meeting: Meeting, result: Any) -> None:
         socketio.start_background_task(send_results, app, result.id)
     if name in UNBINDING and isinstance(result, Attendee):
         end_room(protocol.BINDING_ENDED, {"message": BINDING_ENDED_MESSAGE}, protocol.attendee(result.id))
-    if name in ("review_close_vote", "end_meeting"):
-        db.session.commit()  # ends the broadcast's read, which would hold off the staging table's rewrite
-        reviewing.after_close(app.extensions["db"].engine, ballot_box.key_dir())  # the key goes once committed
+    then = hooks.review_segments().after_commit.get(name)
+    if then is not None:
+        then(app)
 
 
 def _revision(session: Session, meeting_id: int) -> int | None:

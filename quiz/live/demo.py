@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from quiz.live import hooks
 from quiz.live.meetings import MeetingPlan, create_meeting, quarter_of, remove_meeting
 from quiz.live.models import Attendee, Meeting, meeting_units
-from quiz.quarter.models import DailyScore, QuarterResult
-from quiz.review.models import Commitment, ReviewItem
 from quiz.roster import service as roster
 from quiz.roster.models import Person, Unit
 
@@ -77,9 +76,9 @@ def has_demo(session: Session) -> bool:
 
 
 def clear_demo(session: Session, actor: str) -> Cleared:
-    """Remove the demo meeting, roster and any quarter row about a demo unit; recorded in the quarter's log."""
-    from quiz.quarter.service import log as quarter_log
-
+    """Remove the demo meeting, roster and any quarter row about a demo unit; recorded in the quarter's log (the
+    quarter's rows and log are its wing's: hooks.quarter_record)."""
+    record = hooks.quarter_record()
     cleared = Cleared()
     quarters = set()
     for meeting in list(session.scalars(select(Meeting).where(Meeting.demo.is_(True)))):
@@ -87,8 +86,7 @@ def clear_demo(session: Session, actor: str) -> Cleared:
         remove_meeting(session, meeting)
         cleared.meetings += 1
     unit_ids = list(session.scalars(select(Unit.id).where(Unit.demo.is_(True))))
-    for model in (QuarterResult, DailyScore):
-        session.execute(delete(model).where(model.unit_id.in_(unit_ids)))
+    record.forget_units(session, unit_ids)
     for person in session.scalars(select(Person).where(Person.demo.is_(True))):
         if session.scalar(select(func.count()).select_from(Attendee).where(Attendee.person_id == person.id)):
             person.active, cleared.deactivated = False, cleared.deactivated + 1
@@ -104,14 +102,14 @@ def clear_demo(session: Session, actor: str) -> Cleared:
             cleared.units += 1
     session.flush()
     for quarter in sorted(quarters) or [quarter_of(date.today())]:
-        quarter_log(session, quarter, "demo_clear", actor, meetings=cleared.meetings, units=cleared.units,
+        record.log(session, quarter, "demo_clear", actor, meetings=cleared.meetings, units=cleared.units,
                     people=cleared.people, deactivated=cleared.deactivated)
     return cleared
 
 
 def _unit_in_use(session: Session, unit_id: int) -> bool:
     """A demo unit a real meeting has used stays (deactivated): its rows are part of that meeting's record."""
-    return any(session.scalar(select(func.count()).select_from(table).where(column == unit_id))
-               for table, column in ((Attendee, Attendee.unit_id), (Person, Person.unit_id),
-                                     (ReviewItem, ReviewItem.unit_id), (Commitment, Commitment.unit_id),
-                                     (meeting_units, meeting_units.c.unit_id)))
+    tables = ((Attendee, Attendee.unit_id), (Person, Person.unit_id), (meeting_units, meeting_units.c.unit_id))
+    return (any(session.scalar(select(func.count()).select_from(table).where(column == unit_id))
+                for table, column in tables)
+            or hooks.review_segments().unit_in_use(session, unit_id))

@@ -22,16 +22,13 @@ from core.accounts.roles import Role, allows
 from core.db import BUSY_MESSAGE, DatabaseBusy, db, utcnow
 from core.flood import FloodGuard, Rate
 from core.realtime import socketio
-from quiz.live import attendance, commands, joining, meetings, payloads, protocol, snapshots
+from quiz.live import attendance, commands, hooks, joining, meetings, payloads, protocol, snapshots
 from quiz.live.audience import AudienceWriter
 from quiz.live.audience import JoinRefused as AudienceRefused
 from quiz.live.engine import IllegalMove
 from quiz.live.models import Attendee, Meeting
 from quiz.live.publish import join_url
 from quiz.live.writer import Submission
-from quiz.review import service as reviewing
-from quiz.review.ballots import BadBallot
-from quiz.review.models import ReviewItem
 
 RELEASED_MESSAGE = commands.BINDING_ENDED_MESSAGE
 
@@ -230,7 +227,8 @@ def on_submit_answer(payload: Any = None, *_extra: Any) -> dict[str, Any]:
 
 @socketio.on(protocol.SUBMIT_RATING)
 def on_submit_rating(payload: Any = None, *_extra: Any) -> dict[str, Any]:
-    """Store or change this phone's ballot for the speaker. The payload is never logged."""
+    """Store or change this phone's ballot for the speaker (the review wing's service: hooks.review_segments).
+    The payload is never logged."""
     identity = CONNECTIONS.get(request.sid)
     if identity is None or identity.kind != "phone":
         return {"ok": False, "error": "只有参会人员的手机可以评议"}
@@ -239,22 +237,20 @@ def on_submit_rating(payload: Any = None, *_extra: Any) -> dict[str, Any]:
     except payloads.Invalid as error:
         return {"ok": False, "error": str(error)}
     session = db.session
-    item = session.get(ReviewItem, sent.item_id)
+    segments = hooks.review_segments()
     rater = session.get(Attendee, identity.attendee_id)
     if rater is None or rater.device_token != identity.device:
         return {"ok": False, "error": RELEASED_MESSAGE}
     try:
-        if item is None or item.meeting_id != identity.meeting_id:
-            raise IllegalMove("述职单位不存在")
-        reviewing.submit_ballot(session, item, rater, dict(sent.ballot))
+        item_id = segments.submit_ballot(session, identity.meeting_id, rater, sent.item_id, dict(sent.ballot))
         session.commit()
-    except (IllegalMove, BadBallot) as error:
+    except (IllegalMove, *segments.refusals) as error:
         session.rollback()
         return {"ok": False, "error": str(error)}
     except DatabaseBusy:
         session.rollback()
         return {"ok": False, "error": BUSY_MESSAGE}
-    commands.ticker().touched_review(item.id)
+    commands.ticker().touched_review(item_id)
     return {"ok": True}
 
 

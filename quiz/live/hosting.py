@@ -19,12 +19,11 @@ from question_bank import service as bank
 from question_bank.draw import DrawFilters
 from question_bank.models import Question
 from question_bank.transfer.writing import draft_to_record
-from quiz.live import calling, engine
+from quiz.live import calling, engine, hooks
 from quiz.live.engine import IllegalMove, Phase, RoundClock
 from quiz.live.meetings import log
 from quiz.live.models import Answer, Attendee, Meeting, PersonDraw, Round
 from quiz.live.scoring import key_point_marks, oral, scoring_settings
-from quiz.quarter.models import Quarter, ScoreCorrection
 
 
 class StaleRevision(IllegalMove):
@@ -41,8 +40,7 @@ def begin(session: Session, meeting_id: int, expected_revision: int | None) -> M
         raise IllegalMove("会议不存在")
     if meeting.status == "ended":
         raise IllegalMove("会议已结束")
-    quarter = session.get(Quarter, meeting.quarter)
-    if quarter is not None and quarter.status == "closed" and not meeting.rehearsal:
+    if not meeting.rehearsal and hooks.quarter_record().is_closed(session, meeting.quarter):
         raise IllegalMove(f"{meeting.quarter}已关账，本季度会议的记录已锁定；如需更正请先由工作人员重新开放该季度")
     if expected_revision is not None and expected_revision != meeting.revision:
         raise StaleRevision("会议状态刚刚有变化，已刷新，请确认后再操作")
@@ -269,9 +267,8 @@ def score_oral(session: Session, meeting: Meeting, verdict: dict, actor: str) ->
         session.add(answer)
     elif (answer.score, answer.payload) != (marked.score, verdict):
         # A changed score is a correction on the record (who, when, why), never a silent edit.
-        session.add(ScoreCorrection(meeting_id=meeting.id, answer_id=answer.id, old_score=answer.score,
-                                    new_score=marked.score, old_payload=answer.payload, new_payload=verdict,
-                                    reason="主持人重新评分", actor=actor))
+        hooks.quarter_record().record_correction(session, meeting, answer, marked.score, verdict, "主持人重新评分",
+                                                 actor)
     answer.payload, answer.source, answer.correct, answer.score = verdict, "host", marked.correct, marked.score
     log(session, meeting, "score_oral", actor, round_id=round_.id, score=marked.score, verdict=verdict)
     session.flush()
@@ -286,30 +283,25 @@ def mark_started(meeting: Meeting) -> None:
 
 def set_meeting_status(session: Session, meeting: Meeting, status: str, actor: str, close_votes: bool = False) -> None:
     """Open the lobby or end the meeting. A meeting does not end over an open vote: the host closes it first,
-    or asks for it to be closed as part of the end (`close_votes`)."""
-    from quiz.review.service import close_open_votes, open_votes
-
+    or asks for it to be closed as part of the end (`close_votes`; the review wing's: hooks.review_segments)."""
     if status not in ("open", "ended"):
         raise IllegalMove("未知的会议状态")
     if status == "ended":
         _require_settled(session, meeting)
-        if open_votes(session, [meeting.id]) and not close_votes:
-            raise IllegalMove("评议投票尚未结束：请先结束投票，或选择“结束投票并结束会议”")
-        close_open_votes(session, meeting, actor)
+        hooks.review_segments().before_end(session, meeting, actor, close_votes)
     meeting.status = status
     log(session, meeting, f"meeting_{status}", actor)
     session.flush()
 
 
 def set_segment(session: Session, meeting: Meeting, segment_id: int, actor: str) -> None:
-    """Move the agenda to a segment."""
+    """Move the agenda to a segment (a review segment gets its items: hooks.review_segments)."""
     if segment_id not in {s.id for s in meeting.segments}:
         raise IllegalMove("议程中没有这个环节")
     meeting.current_segment_id = segment_id
     segment = next(s for s in meeting.segments if s.id == segment_id)
-    if segment.kind in ("review", "pledge"):
-        from quiz.review.service import ensure_items
-
-        ensure_items(session, meeting, segment)
+    segments = hooks.review_segments()
+    if segment.kind in segments.kinds:
+        segments.on_reached(session, meeting, segment)
     log(session, meeting, "set_segment", actor, segment_id=segment_id)
     session.flush()

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.accounts.models import User
 from core.accounts.roles import Role
+from quiz.live import hooks
 from quiz.live.models import Attendee, Meeting, MeetingEvent, Segment, meeting_hosts
 from quiz.live.scoring import DEFAULT_SCORING
-from quiz.review.models import Commitment
 from quiz.roster import service as roster
 from quiz.roster.models import Person, Unit
 
@@ -130,10 +130,13 @@ def may_host(session: Session, user: User | None, meeting: Meeting) -> bool:
 
 
 def _bottom_units_last_quarter(session: Session, quarter: str) -> set[int]:
-    from quiz.quarter.models import QuarterResult
+    return hooks.quarter_record().bottom_units(session, previous_quarter(quarter))
 
-    return set(session.scalars(select(QuarterResult.unit_id).where(QuarterResult.quarter == previous_quarter(quarter),
-                                                                   QuarterResult.bottom.is_(True))))
+
+def pledge_units(session: Session, meeting: Meeting) -> list[int]:
+    """The meeting's units flagged 排名靠后 last quarter: they make a 表态发言 at this meeting."""
+    flagged = _bottom_units_last_quarter(session, meeting.quarter)
+    return [u.id for u in meeting.units if u.id in flagged]
 
 
 def add_attendee(session: Session, meeting: Meeting, person: Person) -> Attendee:
@@ -181,16 +184,14 @@ def delete_meeting(session: Session, meeting: Meeting, actor: str) -> None:
     if meeting.started_at is not None and not meeting.demo:
         raise MeetingError("会议已召开，不能删除（召开过的会议是考评的记录）")
     remove_meeting(session, meeting)
-    from quiz.quarter.service import log as quarter_log
-
-    quarter_log(session, meeting.quarter, "meeting_delete", actor, title=meeting.title,
-                held_on=meeting.held_on.isoformat(), demo=meeting.demo)
+    hooks.quarter_record().log(session, meeting.quarter, "meeting_delete", actor, title=meeting.title,
+                               held_on=meeting.held_on.isoformat(), demo=meeting.demo)
 
 
 def remove_meeting(session: Session, meeting: Meeting) -> None:
-    """Delete the meeting's row; the database's cascades take its agenda, attendees, rounds, votes and log."""
-    session.execute(update(Commitment).where(Commitment.rated_in_meeting_id == meeting.id)
-                    .values(rated_in_meeting_id=None, kept=None, rated_at=None))
+    """Delete the meeting's row; the database's cascades take its agenda, attendees, rounds, votes and log
+    (what only refers to it, as a commitment rated in it, is let go first: hooks.review_segments)."""
+    hooks.review_segments().before_remove(session, meeting)
     session.flush()
     session.expunge(meeting)
     session.execute(delete(Meeting).where(Meeting.id == meeting.id))

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from core.db import db, utcnow
 from core.realtime import socketio
+from quiz.live import hooks, protocol, snapshots
 from quiz.live import hosting as live
-from quiz.live import protocol, snapshots
 from quiz.live.models import Answer, Meeting, Round
 
 COUNT_INTERVAL_S = 0.25
@@ -141,15 +141,10 @@ class CountTicker:
             _emit_host(meeting, snapshots.host_state(db.session, meeting, url, roster=True, screen=screen))
 
     def _emit_votes(self, item_ids: set[int]) -> None:
-        from quiz.review import service as reviewing
-        from quiz.review.models import ReviewItem
-
-        session = db.session
-        for item in session.scalars(select(ReviewItem).where(ReviewItem.id.in_(item_ids))):
-            meeting = session.get(Meeting, item.meeting_id)
-            ballots, eligible = reviewing.turnout(session, meeting, item)
-            payload = {"item_id": item.id, "ballots": ballots, "eligible": eligible}
-            for room in (protocol.screen(meeting.id), protocol.host(meeting.id)):
+        if not item_ids:
+            return
+        for meeting_id, payload in hooks.review_segments().turnouts(db.session, item_ids):
+            for room in (protocol.screen(meeting_id), protocol.host(meeting_id)):
                 socketio.emit(protocol.VOTE_COUNT, payload, to=room)
 
     def _emit(self, round_ids: set[int]) -> None:

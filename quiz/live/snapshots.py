@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from quiz.live import attendance
+from quiz.live import attendance, hooks
 from quiz.live.answers import host_view, participant_view
 from quiz.live.calling import POOL_KINDS
 from quiz.live.engine import PHASE_LABELS, Phase
@@ -95,7 +95,7 @@ def public_state(session: Session, meeting: Meeting) -> dict[str, Any]:
         "segment": {"id": segment.id, "kind": segment.kind, "title": segment.title} if segment else None,
         "call": _called(draw.chosen) if draw else None,
         "round": round_state(session, meeting, round_),
-        "review": review_state(session, meeting),
+        "review": hooks.review_segments().public_part(session, meeting),
     }
 
 
@@ -139,8 +139,7 @@ def host_state(session: Session, meeting: Meeting, join_url: str, roster: bool =
             if oral_answer else None)
     if state["call"]:
         state["call"] = state["call"] | {"name_hint": with_hints(state["call"]["name"])}  # not the screen's dict
-    state["review"] = review_state(session, meeting, for_host=True)
-    state["review_items"] = host_review_items(session, meeting)
+    state.update(hooks.review_segments().host_part(session, meeting))  # its "review" and "review_items"
     if roster:
         state["attendees"] = [_attendee_row(a) for a in session.scalars(
             select(Attendee).where(Attendee.meeting_id == meeting.id, Attendee.anonymous.is_(False))
@@ -172,82 +171,20 @@ def personal_state(session: Session, meeting: Meeting, attendee: Attendee) -> di
         me["answer"] = answer.payload if answer and answer.source == "phone" else None
         if answer and round_["phase"] == Phase.REVEALED.value:
             me["result"] = {"correct": answer.correct, "score": answer.score}
-    review = state["review"]
-    if review is not None:
-        from quiz.review import service as reviewing
-
-        item = reviewing.current_item(session, meeting)
-        me["can_rate"] = reviewing.can_rate(attendee, item)
-        me["voted"] = reviewing.has_voted(session, item, attendee)
-        me["ballot"] = reviewing.my_ballot(session, item, attendee) if review["vote_state"] == "open" else None
+    me.update(hooks.review_segments().personal_part(session, meeting, attendee, state["review"]))
     return state | {"me": me}
 
 
 def meeting_results(session: Session, meeting: Meeting) -> list[dict[str, Any]]:
     """This meeting's results per unit (shown in the 结果公布 segment)."""
     from quiz.live.results import AnswerFact, unit_results
-    from quiz.review import service as reviewing
-    from quiz.review.models import ReviewItem
 
     rows = session.execute(
         select(Attendee.unit_id, Round.mode, Answer.correct, Answer.score)
         .join(Round, Answer.round_id == Round.id).join(Attendee, Answer.attendee_id == Attendee.id)
         .where(Round.meeting_id == meeting.id, Round.phase != Phase.REPLACED.value))
     facts = [AnswerFact(unit_id, mode, bool(correct), float(score)) for unit_id, mode, correct, score in rows]
-    reviews = {}
-    for item in session.scalars(select(ReviewItem).where(ReviewItem.meeting_id == meeting.id,
-                                                         ReviewItem.vote_state == "revealed")):
-        score = reviewing.result(session, item).score
-        if score is not None:
-            reviews[item.unit_id] = score
+    reviews = hooks.review_segments().unit_scores(session, meeting)
     return [{"name": r.name, "called_points": round(r.called_points, 2), "called_answers": r.called_answers,
              "accuracy": r.accuracy, "all_answers": r.all_answers, "review_score": r.review_score}
             for r in unit_results([(u.id, u.name) for u in meeting.units], facts, reviews)]
-
-
-def review_state(session: Session, meeting: Meeting, for_host: bool = False) -> dict[str, Any] | None:
-    """The 述职评议 item in progress: speaker, part, timer, turnout, last quarter's commitments; the result only
-    once revealed (the host sees it from the close of the vote)."""
-    from quiz.review import ballots as review
-    from quiz.review import service as reviewing
-
-    item = reviewing.current_item(session, meeting)
-    if item is None or segment_kind(meeting) not in ("review", "pledge"):
-        return None
-    ballots, eligible = reviewing.turnout(session, meeting, item)
-    speaker = item.speaker
-    state: dict[str, Any] = {
-        "item_id": item.id, "unit_id": item.unit_id, "unit": item.unit.name, "kind": segment_kind(meeting),
-        "speaker": {"name": speaker.name, "position": speaker.position, "label": attendance.who_label(speaker),
-                    "deputy": attendance.stood_in_for(speaker) is not None} if speaker else None,
-        "part": item.part, "part_label": review.PARTS.get(item.part, ""),
-        "speech": {"started_ms": epoch_ms(item.speech_started_at), "stopped_ms": epoch_ms(item.speech_stopped_at),
-                   "limit_s": item.speech_limit_s},
-        "vote_state": item.vote_state, "criteria": [c["name"] for c in item.criteria],
-        "ratings": list(review.RATING_VALUES), "turnout": {"ballots": ballots, "eligible": eligible},
-        "min_ballots": item.min_ballots,
-        "earlier_commitments": [{"id": c.id, "kind": c.kind, "text": c.text, "kept": c.kept}
-                                for c in reviewing.earlier_commitments(session, meeting, item.unit_id)],
-        "result": None,
-    }
-    if item.vote_state == "revealed" or (for_host and item.vote_state == "closed"):
-        tally = reviewing.result(session, item)
-        state["result"] = {"score": tally.score, "ballots": tally.ballots, "ratings": tally.ratings,
-                           "criteria": {k: round(v / tally.ballots, 2) for k, v in tally.criteria_sums.items()}
-                           if tally.ballots else {}}
-    if for_host:
-        state["comment"] = item.comment
-        state["commitments"] = [{"id": c.id, "kind": c.kind, "text": c.text}
-                                for c in reviewing.own_commitments(session, meeting, item.unit_id)]
-    return state
-
-
-def host_review_items(session: Session, meeting: Meeting) -> list[dict[str, Any]] | None:
-    """Every unit of the current review segment, for the console's list (also before one is chosen)."""
-    from quiz.review import service as reviewing
-
-    segment = next((s for s in meeting.segments if s.id == meeting.current_segment_id), None)
-    if segment is None or segment.kind not in ("review", "pledge"):
-        return None
-    return [{"id": i.id, "unit": i.unit.name, "vote_state": i.vote_state}
-            for i in reviewing.items_of(session, segment.id)]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from quiz.live.engine import IllegalMove
-from quiz.live.meetings import log, previous_quarter
+from quiz.live.meetings import log, pledge_units, previous_quarter
 from quiz.live.models import Attendee, Meeting, Segment
 from quiz.review import ballots as review
 from quiz.review.models import Ballot, Commitment, PaperTally, PendingBallot, ReviewItem
@@ -31,14 +31,6 @@ from quiz.review.vote import (  # noqa: F401  (the vote's half of this service, 
 KEPT_LABELS = {"kept": "已兑现", "partly": "部分兑现", "not_kept": "未兑现"}
 MAX_COMMITMENT = 300
 MAX_PAPER_BALLOTS = 100_000  # per rating (or per item with criteria): no venue counts more paper than this
-
-
-def pledge_units(session: Session, meeting: Meeting) -> list[int]:
-    """Units flagged 排名靠后 last quarter: they make a 表态发言 at this meeting."""
-    from quiz.quarter.service import bottom_units
-
-    flagged = set(bottom_units(session, previous_quarter(meeting.quarter)))
-    return [u.id for u in meeting.units if u.id in flagged]
 
 
 def items_of(session: Session, segment_id: int) -> list[ReviewItem]:

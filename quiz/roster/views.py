@@ -15,7 +15,7 @@ from core.jobs.views import start_job
 from question_bank import exchange
 from question_bank.transfer.reading import FileProblem, Limits
 from question_bank.views.common import download, int_arg
-from quiz.live import demo
+from quiz.roster import hooks
 from quiz.roster import jobs as quiz_jobs
 from quiz.roster import service as roster
 from quiz.roster.models import Person, Unit
@@ -251,7 +251,7 @@ def export():
 @role_required(Role.EDITOR)
 def import_start():
     """The upload form (offering to clear the demo data first, while there is any)."""
-    return render_template("roster/import.html", has_demo=demo.has_demo(db.session))
+    return render_template("roster/import.html", has_demo=hooks.demo_present()(db.session))
 
 
 @roster_bp.post("/import")

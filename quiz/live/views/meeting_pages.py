@@ -12,15 +12,14 @@ from core.db import db
 from core.jobs.views import start_job
 from question_bank import categories
 from question_bank.kinds import DIFFICULTY_LABELS, TYPE_LABELS
+from quiz.live import hooks, meetings
 from quiz.live import jobs as quiz_jobs
-from quiz.live import meetings
 from quiz.live.calling import POOL_KINDS
 from quiz.live.meetings import SEGMENT_KINDS, MeetingError, MeetingPlan
 from quiz.live.models import Meeting
 from quiz.live.publish import join_url
 from quiz.live.qr import public_url_problem
 from quiz.live.views import meetings_bp
-from quiz.review import ballots as review
 from quiz.roster import service as roster
 
 
@@ -56,12 +55,13 @@ def _plan_from_form(form) -> MeetingPlan:  # type: ignore[no-untyped-def]
                "speed_bonus": _number(form.get("speed_bonus"), 0, 0, 50),
                "partial_multiple": form.get("partial_multiple") == "1",
                "partial_blank": form.get("partial_blank") == "1"}
+    review = hooks.review_segments()
     try:
         review_settings = {"speech_limit_s": 60 * _number(form.get("speech_minutes"), 5, 1, 60),
                            "min_ballots": _number(form.get("min_ballots"), 3, 0, 1000),
                            "criteria": review.parse_criteria(form.get("criteria", "")),
                            "group_weights": review.parse_group_weights(form.get("group_weights", ""))}
-    except review.BadBallot as error:
+    except review.refusals as error:
         raise MeetingError(str(error)) from error
     settings = {"scoring": scoring, "time_limit_s": _number(form.get("time_limit_s"), 60, 5, 1800),
                 "recent_meetings": _number(form.get("recent_meetings"), 2, 0, 20), "review": review_settings}
@@ -84,6 +84,7 @@ def _number(value: str | None, default: int, low: int, high: int) -> int:
 
 def _form(meeting: Meeting | None, error: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     today = date.today()
+    review = hooks.review_segments()
     return render_template("live/meetings/form.html", meeting=meeting, error=error, units=roster.units(db.session),
                            hosts=meetings.host_accounts(db.session),
                            segment_kinds=SEGMENT_KINDS, default_quarter=meetings.quarter_of(today), today=today,
