@@ -36,7 +36,8 @@ def test_a_listener_joins_with_one_tap_and_a_reload_keeps_it(browser, tmp_path: 
                                       locale="zh-CN")
         phone = context.new_page()
         posts = []
-        phone.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "/socket.io/" not in r.url else None)
+        forms = lambda r: r.method == "POST" and "/socket.io/" not in r.url  # noqa: E731
+        phone.on("request", lambda r: posts.append(r.url) if forms(r) else None)
         phone.goto(f"{server.url}/j/{join_code}")
         shots.take(phone, "join-page")
         phone.click("text=以旁听身份加入")
