@@ -11,9 +11,10 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from core.accounts.guard import role_required, safe_next_url
 from core.accounts.roles import Role
 from core.db import db
-from core.jobs.views import start_job
+from core.jobs.models import DONE
+from core.jobs.service import job_folder
+from core.jobs.views import job_or_404, start_job
 from question_bank import exchange
-from question_bank.transfer.reading import FileProblem, Limits
 from question_bank.views.common import download, int_arg
 from quiz.roster import hooks
 from quiz.roster import jobs as quiz_jobs
@@ -229,10 +230,6 @@ def unit_active(unit_id: int):
 # Import
 
 
-def _limits() -> Limits:
-    return Limits(max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
-
-
 @roster_bp.get("/template.xlsx")
 @role_required(Role.EDITOR)
 def template():
@@ -257,48 +254,54 @@ def import_start():
 @roster_bp.post("/import")
 @role_required(Role.EDITOR)
 def import_upload():
-    """Check the uploaded file and show the report; nothing is stored yet but the upload itself."""
+    """Queue the check of the uploaded file (a job: a roster file of any size is read in the worker); its page
+    leads to the report. Nothing is stored yet but the upload itself."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return render_template("roster/import.html", error="请选择要导入的文件"), 400
-    data = upload.read()
-    try:
-        report = roster.dry_run(db.session, data, upload.filename, _limits())
-    except FileProblem as problem:
-        return render_template("roster/import.html", error=str(problem)), 400
-    token = exchange.stage_upload(db.session, data, upload.filename, g.user.id, kind="roster")
-    db.session.commit()
-    return render_template("roster/import_report.html", report=report, token=token, filename=upload.filename)
+    params = {"filename": upload.filename, "max_bytes": current_app.config["MAX_CONTENT_LENGTH"]}
+    return start_job(quiz_jobs.IMPORT_CHECK, f"检查名册文件：{upload.filename[:80]}", params, upload=upload)
+
+
+@roster_bp.get("/import/report/<int:job_id>")
+@role_required(Role.EDITOR)
+def import_report(job_id: int):
+    """The check's report: commit all, only the valid rows, or cancel."""
+    job = job_or_404(job_id)
+    if job.kind != quiz_jobs.IMPORT_CHECK or job.status != DONE:
+        return redirect(url_for("jobs.show", job_id=job.id))
+    report = quiz_jobs.saved_report(job_folder(current_app.config["JOBS_DIR"], job.id))
+    return render_template("roster/import_report.html", report=report, token=job.result["token"],
+                           filename=job.result["filename"])
 
 
 @roster_bp.post("/import/<token>")
 @role_required(Role.EDITOR)
 def import_commit(token: str):
-    """Commit all rows, only the valid rows, or cancel. The file is checked again against the roster as it
-    is now, so a person added since the dry run is not added twice."""
+    """Cancel, or queue the commit of all rows or only the valid ones (a job, which checks the file again
+    against the roster as it is then, so a person added since the check is not added twice)."""
     pending = exchange.staged_upload(db.session, token, g.user.id, kind="roster")
     if pending is None:
         flash("导入已完成、已取消或已过期，请重新上传", "error")
         return redirect(url_for("roster.import_start"))
-    filename, action = pending.filename, request.form.get("action", "")
+    action = request.form.get("action", "")
     if action == "cancel":
         return _discard(pending, "已取消导入，名册未作任何改动", "ok")
-    try:
-        report = roster.dry_run(db.session, pending.data, filename, _limits())
-    except FileProblem as problem:  # the token of an upload of another kind
-        return _discard(pending, str(problem), "error")
     if action not in roster.CommitMode._value2member_map_:
-        return render_template("roster/import_report.html", report=report, token=token, filename=filename,
-                               error="未知的操作"), 400
-    try:
-        result = roster.commit_import(db.session, report, roster.CommitMode(action))
-    except (roster.ImportRefused, roster.RosterError) as error:  # RosterError: the roster changed meanwhile
-        db.session.rollback()
-        return render_template("roster/import_report.html", report=report, token=token, filename=filename,
-                               error=str(error)), 409
-    exchange.discard_upload(db.session, pending)
-    db.session.commit()
-    return render_template("roster/import_done.html", result=result, filename=filename)
+        return render_template("error.html", status=400, message="未知的操作"), 400
+    params = {"token": token, "mode": action, "max_bytes": current_app.config["MAX_CONTENT_LENGTH"],
+              "quiet_wait_s": current_app.config["JOB_QUIET_WAIT_S"]}
+    return start_job(quiz_jobs.IMPORT_COMMIT, f"导入名册：{pending.filename[:80]}", params)
+
+
+@roster_bp.get("/import/done/<int:job_id>")
+@role_required(Role.EDITOR)
+def import_done(job_id: int):
+    """What the commit stored."""
+    job = job_or_404(job_id)
+    if job.kind != quiz_jobs.IMPORT_COMMIT or job.status != DONE:
+        return redirect(url_for("jobs.show", job_id=job.id))
+    return render_template("roster/import_done.html", result=job.result, filename=job.result["filename"])
 
 
 def _discard(pending, message: str, category: str):  # type: ignore[no-untyped-def]

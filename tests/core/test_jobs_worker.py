@@ -30,10 +30,10 @@ def job_id(response: requests.Response) -> int:
     return int(response.headers["Location"].split("?")[0].rsplit("/", 1)[1])
 
 
-def upload(server: LiveServer, http: requests.Session, data: bytes, name: str) -> int:
-    """Upload a file for checking; returns the check job's id."""
-    response = http.post(server.url + "/bank/import", files={"file": (name, data)},
-                         data={"csrf_token": csrf(http, server.url + "/bank/import")}, allow_redirects=False)
+def upload(server: LiveServer, http: requests.Session, data: bytes, name: str, page: str = "/bank/import") -> int:
+    """Upload a file for checking (to the bank's import page, or `page`); returns the check job's id."""
+    response = http.post(server.url + page, files={"file": (name, data)},
+                         data={"csrf_token": csrf(http, server.url + page)}, allow_redirects=False)
     return job_id(response)
 
 
@@ -108,6 +108,19 @@ def test_staff_jobs_run_beside_the_hall_while_a_phone_is_answered(tmp_path: Path
         assert exported["status"] == "done" and exported["download_url"]
         body = http.get(server.url + exported["download_url"]).content
         assert body.startswith(b"PK") and len(body) > 100_000
+        # The roster's import too: a hostile workbook fails in the worker, 3,000 people are checked and stored.
+        refused = wait_job(server, http, upload(server, http, declared("A1:XFD1048576"), "名册.xlsx", "/roster/import"),
+                           phone_asks)
+        assert refused["status"] == "failed" and re.search("异常巨大|无法读取", refused["message"]), refused
+        people = "单位,单位类型,姓名,职务,第一责任人,分组\n" + "".join(
+            f"测试单位{n // 30},,人员{n:04d},干部,,\n" for n in range(3000))
+        checked = wait_job(server, http, upload(server, http, people.encode(), "名册.csv", "/roster/import"), phone_asks)
+        assert checked["status"] == "done" and "/roster/import/report/" in checked["next_url"], checked
+        token = re.search(r'action="/roster/import/([^"]+)"', http.get(server.url + checked["next_url"]).text).group(1)
+        response = http.post(f"{server.url}/roster/import/{token}", allow_redirects=False, data={
+            "action": "all", "csrf_token": csrf(http, server.url + checked["next_url"])})
+        stored = wait_job(server, http, job_id(response), phone_asks)
+        assert stored["status"] == "done" and stored["message"] == "已导入 3000 人", stored
         phone.disconnect()
         # The phone was answered between every poll, all through the jobs.
         assert len(answered) >= 5 and answered == sorted(answered)

@@ -198,8 +198,8 @@ def test_another_users_staged_upload_cannot_be_committed(client, session, app):
 def test_a_roster_upload_token_cannot_finish_a_bank_import(client, session):
     editor_client(client, session)
     roster_file = io.BytesIO("单位,姓名,职务\n市国资委,张示一,党委书记\n".encode())
-    page = client.post("/roster/import", data={"file": (roster_file, "名册.csv"), "csrf_token": csrf_token(
-        client, "/roster/import")}, content_type="multipart/form-data").get_data(as_text=True)
+    page = follow_job(client, client.post("/roster/import", data={"file": (roster_file, "名册.csv"), "csrf_token":
+                      csrf_token(client, "/roster/import")}, content_type="multipart/form-data")).get_data(as_text=True)
     token = re.search(r'action="/roster/import/([^"]+)"', page).group(1)
     response = post(client, f"/bank/import/{token}", {"action": "all"}, "/bank/import", follow_redirects=True)
     assert response.status_code == 404 and count(session) == 0
