@@ -10,7 +10,6 @@ the join page's view of them may be a moment old); the rows go in with one execu
 
 from __future__ import annotations
 
-import queue
 import secrets
 import threading
 from collections.abc import Callable
@@ -21,7 +20,8 @@ from flask import Flask
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from core.db import BUSY_MESSAGE, DatabaseBusy, db, utcnow
+from core.batching import BatchWriter
+from core.db import BUSY_MESSAGE, db, utcnow
 from quiz.live.joining import AUDIENCE_NAME, CODE_LENGTH, NOT_ANONYMOUS_MESSAGE, Audience
 from quiz.live.meetings import CODE_ALPHABET
 from quiz.live.models import Attendee, Meeting
@@ -46,60 +46,26 @@ class PendingJoin:
     refusal: str = ""
 
 
-class AudienceWriter:
+class AudienceWriter(BatchWriter[PendingJoin]):
     """Collects the listeners joining on every socket of the process and commits them in batches."""
 
+    max_batch = MAX_BATCH
+    what = "listener"
+
     def __init__(self, app: Flask, start_task: Callable[..., Any], on_commit: Callable[[int], None]) -> None:
-        self.app = app
-        self.queue: queue.Queue[PendingJoin] = queue.Queue()
-        self._start_task, self._on_commit = start_task, on_commit
-        self._started = False
-        self._lock = threading.Lock()
+        super().__init__(app, start_task)
+        self._on_commit = on_commit
 
     def join(self, meeting_id: int, device_token: str) -> Audience:
         """Queue a listener and wait until it is stored; JoinRefused with the reason otherwise."""
-        with self._lock:
-            if not self._started:
-                self._started = True
-                self._start_task(self._run)
         pending = PendingJoin(meeting_id, device_token)
-        self.queue.put(pending)
-        if not pending.done.wait(JOIN_TIMEOUT_S):
+        if not self.put_and_wait(pending, JOIN_TIMEOUT_S):
             raise JoinRefused("服务器繁忙，请稍后重试")
         if pending.audience is None:
             raise JoinRefused(pending.refusal or "加入失败，请重试")
         return pending.audience
 
-    def _run(self) -> None:
-        while True:
-            batch = [self.queue.get()]
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.append(self.queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._process(batch)
-
-    def _process(self, batch: list[PendingJoin]) -> None:
-        try:
-            self._store(batch)
-        except DatabaseBusy:
-            self.app.logger.warning("listener batch not stored: database busy")
-            for pending in batch:
-                pending.refusal = BUSY_MESSAGE
-        except Exception as error:  # noqa: BLE001 - one bad row must not fail the others: store them one by one
-            self.app.logger.warning("listener batch of %d failed (%s): storing one by one", len(batch),
-                                    type(error).__name__)
-            for pending in batch:
-                try:
-                    self._store([pending])
-                except Exception:  # never leave a phone waiting; the writer lives on
-                    self.app.logger.exception("listener not stored (meeting %s)", pending.meeting_id)
-                    pending.refusal = pending.refusal or "加入失败，请重试"
-        for pending in batch:
-            pending.done.set()
-
-    def _store(self, batch: list[PendingJoin]) -> None:
+    def store(self, batch: list[PendingJoin]) -> None:
         with self.app.app_context():
             session = db.new_session()
             try:
@@ -108,6 +74,12 @@ class AudienceWriter:
                 session.close()
         for meeting_id in meetings:
             self._on_commit(meeting_id)
+
+    def forget(self, pending: PendingJoin) -> None:
+        pending.audience, pending.refusal = None, ""
+
+    def refuse(self, pending: PendingJoin, busy: bool) -> None:
+        pending.refusal = BUSY_MESSAGE if busy else "加入失败，请重试"
 
 
 def store_batch(session: Session, batch: list[PendingJoin]) -> set[int]:

@@ -9,7 +9,6 @@ lost ack, or a second tap — gets the answer that was stored first.
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from core.db import BUSY_MESSAGE, DatabaseBusy, db
+from core.batching import BatchWriter
+from core.db import BUSY_MESSAGE, db
 from quiz.live.answers import BadAnswer, read_answer
 from quiz.live.engine import Phase
 from quiz.live.models import Answer, Attendee, Meeting, Round
@@ -45,53 +45,23 @@ class Submission:
     result: dict[str, Any] | None = None
 
 
-class AnswerWriter:
+class AnswerWriter(BatchWriter[Submission]):
     """Collects answers from every socket handler of the process and commits them in batches."""
 
+    max_batch = MAX_BATCH
+    what = "answer"
+
     def __init__(self, app: Flask, start_task: Callable[..., Any], on_commit: Callable[[set[int]], None]) -> None:
-        self.app = app
-        self.queue: queue.Queue[Submission] = queue.Queue()
-        self._start_task = start_task
+        super().__init__(app, start_task)
         self._on_commit = on_commit
-        self._started = False
-        self._lock = threading.Lock()
 
     def submit(self, submission: Submission) -> dict[str, Any]:
         """Queue an answer and wait until it is stored (or refused); returns the ack payload."""
-        with self._lock:
-            if not self._started:
-                self._started = True
-                self._start_task(self._run)
-        self.queue.put(submission)
-        if not submission.done.wait(SUBMIT_TIMEOUT_S):
+        if not self.put_and_wait(submission, SUBMIT_TIMEOUT_S):
             return {"ok": False, "error": "服务器繁忙，请稍后重试"}
         return submission.result
 
-    def _run(self) -> None:
-        while True:
-            batch = [self.queue.get()]
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.append(self.queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._process(batch)
-
-    def _process(self, batch: list[Submission]) -> None:
-        try:
-            self._store(batch)
-        except DatabaseBusy:  # another process holds the database past the busy timeout: the phone retries
-            self.app.logger.warning("answer batch not stored: database busy")
-            for submission in batch:
-                submission.result = submission.result or {"ok": False, "error": BUSY_MESSAGE}
-        except Exception as error:  # noqa: BLE001 - one bad row must not fail the others: retry them one by one
-            self.app.logger.warning("answer batch of %d failed (%s): storing its answers one by one", len(batch),
-                                    type(error).__name__)
-            self._one_by_one(batch)
-        for submission in batch:
-            submission.done.set()
-
-    def _store(self, batch: list[Submission]) -> None:
+    def store(self, batch: list[Submission]) -> None:
         with self.app.app_context():
             session = db.new_session()
             try:
@@ -100,18 +70,16 @@ class AnswerWriter:
                 session.close()
         self._on_commit(touched)
 
-    def _one_by_one(self, batch: list[Submission]) -> None:
-        """Each answer in a transaction of its own: only the answer that cannot be stored is refused."""
-        for submission in batch:
-            submission.result = None
-            try:
-                self._store([submission])
-            except DatabaseBusy:
-                submission.result = {"ok": False, "error": BUSY_MESSAGE}
-            except Exception:  # never leave a phone waiting; the writer lives on
-                self.app.logger.exception("answer not stored (round %s, attendee %s)", submission.round_id,
-                                          submission.attendee_id)
-                submission.result = {"ok": False, "error": "保存失败，请重试"}
+    def forget(self, submission: Submission) -> None:
+        submission.result = None
+
+    def refuse(self, submission: Submission, busy: bool) -> None:
+        if busy:
+            submission.result = submission.result or {"ok": False, "error": BUSY_MESSAGE}
+        else:
+            self.app.logger.warning("answer not stored (round %s, attendee %s)", submission.round_id,
+                                    submission.attendee_id)
+            submission.result = {"ok": False, "error": "保存失败，请重试"}
 
 
 def store_batch(session: Session, batch: list[Submission]) -> set[int]:

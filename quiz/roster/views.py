@@ -267,9 +267,9 @@ def import_upload():
 @role_required(Role.EDITOR)
 def import_report(job_id: int):
     """The check's report: commit all, only the valid rows, or cancel."""
-    job = job_or_404(job_id)
-    if job.kind != quiz_jobs.IMPORT_CHECK or job.status != DONE:
-        return redirect(url_for("jobs.show", job_id=job.id))
+    job = _finished(job_id, quiz_jobs.IMPORT_CHECK)
+    if job is None:
+        return redirect(url_for("jobs.show", job_id=job_id))
     report = quiz_jobs.saved_report(job_folder(current_app.config["JOBS_DIR"], job.id))
     return render_template("roster/import_report.html", report=report, token=job.result["token"],
                            filename=job.result["filename"])
@@ -298,10 +298,16 @@ def import_commit(token: str):
 @role_required(Role.EDITOR)
 def import_done(job_id: int):
     """What the commit stored."""
-    job = job_or_404(job_id)
-    if job.kind != quiz_jobs.IMPORT_COMMIT or job.status != DONE:
-        return redirect(url_for("jobs.show", job_id=job.id))
+    job = _finished(job_id, quiz_jobs.IMPORT_COMMIT)
+    if job is None:
+        return redirect(url_for("jobs.show", job_id=job_id))
     return render_template("roster/import_done.html", result=job.result, filename=job.result["filename"])
+
+
+def _finished(job_id: int, kind: str):  # type: ignore[no-untyped-def]
+    """The user's job of this kind once done (404 for another's), else None: its own page shows how it goes."""
+    job = job_or_404(job_id)
+    return job if job.kind == kind and job.status == DONE else None
 
 
 def _discard(pending, message: str, category: str):  # type: ignore[no-untyped-def]

@@ -114,7 +114,8 @@ def test_staff_jobs_run_beside_the_hall_while_a_phone_is_answered(tmp_path: Path
         assert refused["status"] == "failed" and re.search("异常巨大|无法读取", refused["message"]), refused
         people = "单位,单位类型,姓名,职务,第一责任人,分组\n" + "".join(
             f"测试单位{n // 30},,人员{n:04d},干部,,\n" for n in range(3000))
-        checked = wait_job(server, http, upload(server, http, people.encode(), "名册.csv", "/roster/import"), phone_asks)
+        roster_check = upload(server, http, people.encode(), "名册.csv", "/roster/import")
+        checked = wait_job(server, http, roster_check, phone_asks)
         assert checked["status"] == "done" and "/roster/import/report/" in checked["next_url"], checked
         token = re.search(r'action="/roster/import/([^"]+)"', http.get(server.url + checked["next_url"]).text).group(1)
         response = http.post(f"{server.url}/roster/import/{token}", allow_redirects=False, data={

@@ -113,6 +113,6 @@ def test_a_taken_code_fails_the_batch_which_is_then_stored_one_by_one(app, sessi
     monkeypatch.setattr(audience.secrets, "choice", lambda alphabet: next(picks))
     writer = audience.AudienceWriter(app, lambda run: None, lambda meeting_id: None)
     batch = [PendingJoin(open_meeting.id, "a"), PendingJoin(open_meeting.id, "b")]
-    writer._process(batch)
+    writer.process(batch)
     assert all(p.done.is_set() for p in batch) and [p.audience.code for p in batch] == ["D" * 10, "E" * 10]
     assert listeners(session, open_meeting) == 3

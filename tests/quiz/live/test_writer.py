@@ -81,7 +81,7 @@ def test_a_row_that_cannot_be_stored_fails_only_its_own_answer(app, session, mee
     writer = AnswerWriter(app, lambda task: None, touched.append)
     ids = [a.id for a in meeting.attendees[:3]]
     batch = [submit(round_, ids[0], "B", "a1"), submit(round_, ids[1], "A", "\ud800"), submit(round_, ids[2], "C")]
-    writer._process(batch)
+    writer.process(batch)
     assert [s.result["ok"] for s in batch] == [True, False, True]
     assert batch[1].result == {"ok": False, "error": "保存失败，请重试"}
     assert all(s.done.is_set() for s in batch)
