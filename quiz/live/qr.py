@@ -36,3 +36,16 @@ def public_url_problem(public_url: str) -> str | None:
     if loopback:
         return f"PUBLIC_URL 是本机回环地址（{host}），手机无法访问。请改为本机在会场网络中的地址。"
     return None
+
+
+def unreachable_host(url: str) -> str | None:
+    """The host of `url` when no phone could reach it (loopback, or the "any address" a server listens on),
+    else None: the projector warns when its join QR code encodes such an address."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return host
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return None
+    return host if address.is_loopback or address.is_unspecified else None
