@@ -111,7 +111,7 @@ def public_state(**parts: Any) -> dict[str, Any]:
     return state
 
 
-def review_state(vote_state: str = "none", commitments: int = 0, result: bool = False,
+def review_state(vote_state: str = "pending", commitments: int = 0, result: bool = False,
                  part_label: str = "述成绩") -> dict[str, Any]:
     """`review` of a public state, as snapshots.review_state builds it for the projector and phones."""
     return {

@@ -117,7 +117,7 @@ SCREENS = {
     "lobby-many-units": public_state(attendance={"expected": 480, "present": 200, "anonymous": 0,
                                                  "units": units(40, long_names=True)}),
     "called-person": public_state(call=called_person()),
-    "review-speaking": public_state(review=review_state("none", commitments=3)),
+    "review-speaking": public_state(review=review_state("pending", commitments=3)),
     "review-vote-open": public_state(review=review_state("open", commitments=3)),
     "review-result": public_state(review=review_state("revealed", commitments=3, result=True)),
     "review-many-commitments": public_state(review=review_state("revealed", commitments=14, result=True)),

@@ -9,9 +9,12 @@ window.Panels = (function () {
     Live.replace(list, items);
     pager.hidden = true;
     if (Fit.shrink(box)) { Fit.stop(); return; }
-    Fit.setFit(box, 0);
+    // Pages at the largest size (up to halfway) at which the rest of the screen and one item still fit.
     pager.hidden = false;
     pager.textContent = "第 9 / 9 页";
+    Live.replace(list, items.slice(0, 1));
+    Fit.shrink(box);
+    Fit.setFit(box, Math.min(0.5, parseFloat(box.style.getPropertyValue("--fit"))));
     var pages = Fit.listPages(box, list, items);
     Fit.paginate(key, pages.length, function (i) {
       Live.replace(list, pages[i]);
@@ -94,7 +97,7 @@ window.Panels = (function () {
   }
 
   function review(box, review, key) {
-    var parts = [], speaking = review.vote_state === "none";
+    var parts = [], speaking = review.vote_state === "pending" || review.vote_state === "none";  // none: 表态发言
     var who = review.speaker ? review.speaker.label : "";
     parts.push(el("p", { class: "called", text: (review.kind === "pledge" ? "表态发言 · " : "述职评议 · ") + review.unit }));
     // The part being spoken only while speaking: once the vote opens the screen says so, not "述成绩".
