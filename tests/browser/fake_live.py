@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 from question_bank.rules import QuestionDraft
@@ -15,37 +16,14 @@ from question_bank.transfer.writing import draft_to_record
 from quiz.live.answers import participant_view
 from quiz.live.engine import PHASE_LABELS, Phase
 
-# io() for live-common.js: answers `clock` and `sync` (with window.__live.state) and lets the test fire events.
-FAKE_SOCKET = """
-window.__live = { state: null, handlers: {}, sent: [] };
-window.io = function () {
-  var live = window.__live;
-  var socket = {
-    connected: false,
-    on: function (event, handler) { (live.handlers[event] = live.handlers[event] || []).push(handler); return socket; },
-    emit: function (event, payload, callback) {
-      live.sent.push([event, payload]);
-      if (event === "clock" && callback) callback({ server_now_ms: Date.now() });
-      if (event === "sync" && callback) callback({ ok: true, state: live.state });
-      return socket;
-    },
-    timeout: function () {
-      return { emit: function (event, payload, callback) { live.sent.push([event, payload]); callback(null, { ok: true, answer: payload.answer }); } };
-    },
-    connect: function () {}, disconnect: function () { live.fire("disconnect"); }
-  };
-  live.fire = function (event, data) { socket.connected = event === "connect" || (socket.connected && event !== "disconnect");
-    (live.handlers[event] || []).forEach(function (h) { h(data); }); };
-  // A state arrives the way a (re)connecting page gets it: its sync reply, personal for a phone.
-  live.deliver = function (state) { live.state = state; live.fire("connect"); };
-  return socket;
-};
-"""
+FAKE_SOCKET = (Path(__file__).parent / "fake_socket.js").read_text("utf-8")
+CHECKS = Path(__file__).parent / "screen_checks.js"
 
 
 def open_page(browser, url: str, width: int, height: int, **context):  # type: ignore[no-untyped-def]
     """A page of the app at `url` whose socket is the stand-in."""
     page = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", **context).new_page()
+    page.add_init_script(path=str(CHECKS))
     page.route("**/vendor/socket.io-*.js*", lambda route: route.fulfill(
         status=200, content_type="application/javascript", body=FAKE_SOCKET))
     page.goto(url)
@@ -111,6 +89,10 @@ def public_state(**parts: Any) -> dict[str, Any]:
     return state
 
 
+COMMITMENT = ("针对基层党组织书记抓党建述职评议中指出的“三会一课”制度落实不严格、"
+              "组织生活质量不高等问题，制定第{}项整改措施并按季度跟踪落实")
+
+
 def review_state(vote_state: str = "pending", commitments: int = 0, result: bool = False,
                  part_label: str = "述成绩") -> dict[str, Any]:
     """`review` of a public state, as snapshots.review_state builds it for the projector and phones."""
@@ -122,14 +104,15 @@ def review_state(vote_state: str = "pending", commitments: int = 0, result: bool
         "vote_state": vote_state, "criteria": [], "ratings": ["满意", "基本满意", "不满意"],
         "turnout": {"ballots": 57, "eligible": 96}, "min_ballots": 3,
         "earlier_commitments": [{"id": i, "kind": "problem" if i % 2 else "plan", "kept": "partly" if i % 3 else None,
-                                 "text": "针对基层党组织书记抓党建述职评议中指出的“三会一课”制度落实不严格、组织生活质量不高等问题，"
-                                         f"制定第{i + 1}项整改措施并按季度跟踪落实"} for i in range(commitments)],
-        "result": {"score": 86.67, "ballots": 57, "ratings": {"满意": 40, "基本满意": 15, "不满意": 2}} if result else None,
+                                 "text": COMMITMENT.format(i + 1)} for i in range(commitments)],
+        "result": ({"score": 86.67, "ballots": 57, "ratings": {"满意": 40, "基本满意": 15, "不满意": 2}}
+                   if result else None),
     }
 
 
 def meeting_results(count: int) -> list[dict[str, Any]]:
     """`results` of the projector's state in the 结果公布 segment."""
-    return [{"name": f"中共某某区第{i + 1}街道党工委", "called_points": max(0, 30 - 2 * i), "called_answers": 3 if i < count - 1 else 0,
-             "accuracy": round(95 - 3.5 * i, 1), "all_answers": 40 + i,
+    return [{"name": f"中共某某区第{i + 1}街道党工委", "called_points": max(0, 30 - 2 * i),
+             "called_answers": 3 if i < count - 1 else 0, "accuracy": round(max(0.0, 95 - 3.5 * i), 1),
+             "all_answers": 40 + i,
              "review_score": None if i == 2 else round(92 - 1.7 * i, 2)} for i in range(count)]

@@ -118,7 +118,7 @@ def test_one_full_round(browser, meeting_server, request):  # type: ignore[no-un
     console.click('button[data-command="reveal_answer"]')
     projector.wait_for_selector(".reveal .answer")
     correct_text = projector.locator(".options li.correct .option-text").inner_text()
-    assert projector.locator(".reveal .answer").inner_text() == f"{key}．{correct_text}"  # the text, not only the letter
+    assert projector.locator(".reveal .answer").inner_text() == f"{key}．{correct_text}"  # the text, not just a letter
     assert projector.locator(".options li.correct").count() == 1
     shots.take(projector, "projector-revealed")
     for number, phone in enumerate(phones):

@@ -11,8 +11,16 @@ import pytest
 
 from question_bank.kinds import QuestionType
 from tests.browser.conftest import Shots
-from tests.browser.fake_live import (called_person, deliver, meeting_results, open_page, public_state, review_state,
-                                     round_state, units)
+from tests.browser.fake_live import (
+    called_person,
+    deliver,
+    meeting_results,
+    open_page,
+    public_state,
+    review_state,
+    round_state,
+    units,
+)
 from tests.browser.screen_checks import FONT_SIZES, MINIMUM_SIZES, OVERFLOWS, SHARED_BANKS, bank_drafts, longest
 from tests.live_server import live_server, staff_session
 
@@ -66,7 +74,7 @@ def worst_case(drafts):  # type: ignore[no-untyped-def]
     """One question made of the bank's longest stem, options, explanation and source together."""
     pieces = longest(drafts)
     options = max((d.options for d in drafts), key=lambda o: sum(map(len, o)))
-    question = dataclasses.replace(pieces["stem"], stem=pieces["stem"].stem, explanation=pieces["explanation"].explanation,
+    question = dataclasses.replace(pieces["stem"], explanation=pieces["explanation"].explanation,
                                    source=pieces["source"].source)
     if options:
         question = dataclasses.replace(question, type=QuestionType.MULTIPLE, options=options,
@@ -91,7 +99,8 @@ def test_the_longest_questions_fit_every_question_screen(projector, bank, reques
             assert bare(draft.stem) in shown, what
             if phase == "revealed":  # the answer's text (not only its letter), the explanation and the 出处
                 if draft.type.is_choice:
-                    assert all(bare(f"{letter}．{draft.options[ord(letter) - 65]}") in shown for letter in draft.answer), what
+                    texts = [bare(f"{letter}．{draft.options[ord(letter) - 65]}") for letter in draft.answer]
+                    assert all(text in shown for text in texts), what
                 assert bare(draft.explanation) in shown and bare(draft.source) in shown, what
 
 
@@ -123,7 +132,8 @@ SCREENS = {
     "review-many-commitments": public_state(review=review_state("revealed", commitments=14, result=True)),
     "results-14-units": public_state(results=meeting_results(14)),
     "results-40-units": public_state(results=meeting_results(40)),
-    "ended": public_state(meeting={"id": 1, "title": "2026年第四季度书记问效会", "status": "ended", "rehearsal": False}),
+    "ended": public_state(meeting={"id": 1, "title": "2026年第四季度书记问效会", "status": "ended",
+                                   "rehearsal": False}),
 }
 
 
@@ -146,9 +156,7 @@ def test_every_other_screen_fits(projector, screen, request):  # type: ignore[no
 def test_the_lobby_url_stays_whole_and_warns_of_a_loopback_address(projector, request):  # type: ignore[no-untyped-def]
     deliver(projector, public_state())
     url = projector.locator("#join-url")
-    lines = projector.evaluate("n => { const r = document.createRange(); r.selectNodeContents(n);"
-                               " return new Set([...r.getClientRects()].filter(c => c.width > 1).map(c => Math.round(c.top))).size; }",
-                               url.element_handle())
+    lines = projector.evaluate("node => ScreenChecks.lines(node)", url.element_handle())
     assert lines == 1 and url.inner_text().startswith("http://127.0.0.1:")
     # The test server's PUBLIC_URL is 127.0.0.1: phones could not open the QR code, and the projector says so.
     assert "PUBLIC_URL" in projector.locator("#url-warning").inner_text()
