@@ -9,10 +9,11 @@ import segno
 from markupsafe import Markup
 
 
-def qr_svg(text: str, scale: int = 8, title: str = "") -> Markup:
-    """An inline SVG QR code (medium error correction, quiet zone included)."""
+def qr_svg(text: str, scale: int = 8, title: str = "", fluid: bool = False) -> Markup:
+    """An inline SVG QR code (medium error correction, quiet zone included); `fluid`: sized by its CSS width
+    (a viewBox instead of a fixed width and height), as the projector's code is."""
     code = segno.make(text, error="m")
-    return Markup(code.svg_inline(scale=scale, dark="#111", light="#fff", title=title or None))
+    return Markup(code.svg_inline(scale=scale, dark="#111", light="#fff", title=title or None, omitsize=fluid))
 
 
 def wifi_text(ssid: str, password: str) -> str:

@@ -158,6 +158,19 @@ def test_the_lobby_url_stays_whole_and_warns_of_a_loopback_address(projector, re
     url = projector.locator("#join-url")
     lines = projector.evaluate("node => ScreenChecks.lines(node)", url.element_handle())
     assert lines == 1 and url.inner_text().startswith("http://127.0.0.1:")
+    # A venue's LAN address stays on one line at both sizes; a long domain name may wrap, but only after a slash.
+    for address, one_line in [("http://192.168.100.200:5000/j/482913", True),
+                              ("https://dangjian-zuzhibu.example-district.gov.cn:8443/j/482913", False)]:
+        projector.evaluate("url => { const n = document.getElementById('join-url'); n.setAttribute('data-url', url);"
+                           " window.dispatchEvent(new Event('resize')); }", address)
+        assert bare(url.inner_text()) == address
+        assert_fits(projector, address)
+        lines = projector.evaluate("node => ScreenChecks.lines(node)", url.element_handle())
+        assert lines == 1 if one_line else lines >= 1
+        unbroken = projector.evaluate("n => [...n.querySelectorAll('.url-part')]"
+                                      ".every(p => p.getClientRects().length === 1)", url.element_handle())
+        assert unbroken, f"{address} breaks inside a piece"
+        Shots(request.node.name + "-" + str(len(address))).take(projector, "url")
     # The test server's PUBLIC_URL is 127.0.0.1: phones could not open the QR code, and the projector says so.
     assert "PUBLIC_URL" in projector.locator("#url-warning").inner_text()
     assert projector.locator("#link-state").inner_text() == "已连接"

@@ -46,11 +46,17 @@ window.Panels = (function () {
     var url = node.getAttribute("data-url");
     node.textContent = url;
     if (Fit.oneLine(node, 34, 22)) return;
+    // Unbreakable pieces, each ending at a slash, with a break opportunity only between them.
     Live.replace(node, []);
-    url.split("/").forEach(function (part, i) {
-      if (i) { node.appendChild(document.createTextNode("/")); node.appendChild(el("wbr")); }
-      node.appendChild(document.createTextNode(part));
+    url.split(/(?<=\/)/).forEach(function (part, i) {
+      if (i) node.appendChild(el("wbr"));
+      node.appendChild(el("span", { class: "url-part", text: part }));
     });
+    // Wrapping now: as large as the widest piece allows (up to 28), never below the minimum of 22.
+    var px = Math.min(window.innerWidth / 1920, window.innerHeight / 1080);
+    node.style.fontSize = 28 * px + "px";
+    var widest = Math.max.apply(null, Array.prototype.map.call(node.childNodes, function (c) { return c.offsetWidth || 0; }));
+    if (widest > node.clientWidth) node.style.fontSize = Math.max(22 * px, 28 * px * node.clientWidth / widest * 0.98) + "px";
   }
 
   function metric(kind, value, max, suffix) {
