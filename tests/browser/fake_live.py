@@ -20,10 +20,13 @@ FAKE_SOCKET = (Path(__file__).parent / "fake_socket.js").read_text("utf-8")
 CHECKS = Path(__file__).parent / "screen_checks.js"
 
 
-def open_page(browser, url: str, width: int, height: int, **context):  # type: ignore[no-untyped-def]
-    """A page of the app at `url` whose socket is the stand-in."""
+def open_page(browser, url: str, width: int, height: int, text_size: str = "100%",  # type: ignore[no-untyped-def]
+              **context):
+    """A page of the app at `url` whose socket is the stand-in; `text_size` as a phone's text setting sets it."""
     page = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", **context).new_page()
     page.add_init_script(path=str(CHECKS))
+    page.add_init_script("document.addEventListener('DOMContentLoaded', () => "
+                         f"{{ document.documentElement.style.fontSize = '{text_size}'; }});")
     page.route("**/vendor/socket.io-*.js*", lambda route: route.fulfill(
         status=200, content_type="application/javascript", body=FAKE_SOCKET))
     page.goto(url)

@@ -23,9 +23,11 @@ def phone_url(tmp_path_factory):  # type: ignore[no-untyped-def]
         yield f"{server.url}/p/{code}?d={claim(server, code)}"
 
 
-@pytest.fixture(scope="module")
-def phone(browser, phone_url):  # type: ignore[no-untyped-def]
-    page = open_page(browser, phone_url, 360, 640, device_scale_factor=2, is_mobile=True, has_touch=True)
+@pytest.fixture(scope="module", params=["100%", "130%"], ids=lambda size: f"text{size[:-1]}")
+def phone(request, browser, phone_url):  # type: ignore[no-untyped-def]
+    """A 360×640 phone; at 130% as WeChat's larger text setting makes it."""
+    page = open_page(browser, phone_url, 360, 640, device_scale_factor=2, is_mobile=True, has_touch=True,
+                     text_size=request.param)
     yield page
     page.context.close()
 
