@@ -51,7 +51,14 @@
     show(call);
     Fit.stop();
     var line = document.getElementById("call-line");
-    var land = function () { line.textContent = state.call.line; line.className = "call-line landed"; Fit.shrink(call); };
+    var land = function () {
+      // The name is never split across lines; the unit and position before it may wrap.
+      var who = state.call;
+      Live.replace(line, [document.createTextNode(who.line.slice(0, who.line.length - who.name.length)),
+        el("span", { class: "call-name", text: who.name })]);
+      line.className = "call-line landed";
+      Fit.shrink(call);
+    };
     var roll = state.roll;
     if (roll && roll.draw_id !== rolledDraw && roll.names.length > 1) {
       rolledDraw = roll.draw_id; rolling = true;
