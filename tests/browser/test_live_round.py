@@ -93,7 +93,9 @@ def test_one_full_round(browser, meeting_server, request):  # type: ignore[no-un
     console.click('button[data-command="show_question"]')
     for phone in phones:
         phone.wait_for_selector("button.choice")
+        assert phone.locator("#view .stem").inner_text().startswith("【单选】")
     projector.wait_for_selector("#timer:not([hidden])")
+    assert projector.locator("#link-state").inner_text() == "已连接"
     shots.take(projector, "projector-question")
 
     key = console.locator("#preview .key").inner_text().replace("答案：", "").strip()
@@ -115,23 +117,28 @@ def test_one_full_round(browser, meeting_server, request):  # type: ignore[no-un
     projector.locator("#live-count", has_text="已收卷").wait_for(state="attached")
     console.click('button[data-command="reveal_answer"]')
     projector.wait_for_selector(".reveal .answer")
-    assert projector.locator(".reveal .answer").inner_text() == key
+    correct_text = projector.locator(".options li.correct .option-text").inner_text()
+    assert projector.locator(".reveal .answer").inner_text() == f"{key}．{correct_text}"  # the text, not just a letter
     assert projector.locator(".options li.correct").count() == 1
     shots.take(projector, "projector-revealed")
     for number, phone in enumerate(phones):
         phone.wait_for_selector(".you-right, .you-wrong")
         shots.take(phone, f"phone{number + 1}-result")
     assert plain.locator(".you-right").count() == 1 and typed.locator(".you-wrong").count() == 1
+    assert plain.locator(".choice.mine .badge").inner_text() == "您的选择 ✓"
+    assert typed.locator(".choice.mine .badge").inner_text() == "您的选择 ✗"
 
     console.click('button[data-command="next_question"]')
     projector.wait_for_selector("#lobby:not([hidden]), #call:not([hidden])")
     console.click("#segments button:has-text('结果公布')")
-    projector.wait_for_selector("table.results")
-    assert projector.locator("table.results tbody tr").count() == 13
+    projector.wait_for_selector(".result-bars li")
+    assert projector.locator(".result-bars li").count() == 13
+    assert projector.locator(".result-head").inner_text().count("述职评议得分") == 1
     shots.take(projector, "projector-results")
     shots.take(console, "console-after-round")
     projector.set_viewport_size({"width": 1280, "height": 720})
     assert no_horizontal_scroll(projector)
+    assert projector.locator(".result-bars li").count() == 13  # refitted, on one page still
     shots.take(projector, "projector-results-1280")
 
 
@@ -168,10 +175,13 @@ def test_phones_rate_a_speaker(browser, meeting_server, request):  # type: ignor
     console.click('[data-review-part="problems"]')
     projector.locator(".question .stem", has_text="晒问题").wait_for()
     console.click("#vote-open")
+    projector.locator("#turnout", has_text="评议投票中").wait_for()
+    assert "晒问题" not in projector.locator("#question").inner_text()  # the screen follows the vote
     speaker_phone.wait_for_selector("text=本单位述职，不参与评议。")
     shots.take(speaker_phone, "speaker-phone-own-unit")
     for number, (page, rating) in enumerate(zip(raters, ["满意", "满意", "基本满意"], strict=True)):
         page.wait_for_selector("button.choice")
+        assert "匿名" in page.locator(".anon-note").inner_text() and "晒问题" not in page.locator("#view").inner_text()
         page.locator("button.choice", has_text=rating).first.click()
         page.click("button.submit")
         page.wait_for_selector("text=已评议（投票结束前可修改）")

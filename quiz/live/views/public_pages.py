@@ -19,7 +19,7 @@ from quiz.live.attendance import Binding
 from quiz.live.commands import ticker
 from quiz.live.models import Meeting
 from quiz.live.publish import join_url
-from quiz.live.qr import wifi_text
+from quiz.live.qr import unreachable_host, wifi_text
 from quiz.live.views import public_bp
 
 DEVICE_COOKIE = "dev_{code}"
@@ -154,5 +154,6 @@ def screen(token: str):
         return render_template("error.html", status=404, message="大屏地址无效"), 404
     wifi = current_app.config.get("VENUE_WIFI_SSID", "")
     wifi_qr = wifi_text(wifi, current_app.config.get("VENUE_WIFI_PASSWORD", "")) if wifi else None
-    return render_template("live/screen.html", meeting=meeting, join_url=join_url(current_app, meeting),
+    url = join_url(current_app, meeting)
+    return render_template("live/screen.html", meeting=meeting, join_url=url, loopback_host=unreachable_host(url),
                            wifi_ssid=wifi, wifi_qr=wifi_qr)

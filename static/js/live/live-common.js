@@ -107,6 +107,26 @@ window.Live = (function () {
     return String(answer);
   }
 
-  return { connect: connect, el: el, replace: replace, secondsLeft: secondsLeft, clock: clock, LETTERS: LETTERS,
+  // The answer as lines a person can read: each chosen option's letter with its text (all of them for 多选),
+  // 正确 / 错误 for 判断, each blank's accepted answers, each key point of a 简答.
+  function answerLines(question, answer) {
+    if (answer === null || answer === undefined) return [];
+    if (question.type === "单选" || question.type === "多选") {
+      return String(answer).split("").map(function (letter) {
+        var text = question.options[LETTERS.indexOf(letter)];
+        return text === undefined ? letter : letter + "．" + text;
+      });
+    }
+    if (question.type === "填空") {
+      return answer.map(function (a, i) {
+        var text = Array.isArray(a) ? a.join(" / ") : a;
+        return answer.length > 1 ? "第" + (i + 1) + "空：" + text : text;
+      });
+    }
+    if (question.type === "简答") return answer.map(function (p) { return p.point; });
+    return [answerText(question, answer)];
+  }
+
+  return { connect: connect, answerLines: answerLines, el: el, replace: replace, secondsLeft: secondsLeft, clock: clock, LETTERS: LETTERS,
            answerText: answerText, speechClock: speechClock };
 })();

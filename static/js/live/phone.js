@@ -116,8 +116,13 @@
     var q = round.question;
     var answered = mine[round.id];
     var mayAnswer = q.phone_answerable && (round.mode === "all" || isMe(round.called));
-    var parts = [el("p", { class: "stem", text: q.stem })];
-    if (round.mode === "called" && round.called) parts.unshift(el("p", { class: isMe(round.called) ? "you-called" : "hint", text: isMe(round.called) ? "请您作答" : "请听 " + round.called.name + " 作答" }));
+    var parts = [el("p", { class: "stem" }, [el("span", { class: "type-label", text: "【" + q.type + "】" }), q.stem])];
+    // One line says who answers and how: never both "请您作答" and "请听主持人点名作答".
+    var oral = !q.phone_answerable;
+    if (round.mode === "called" && round.called) {
+      parts.unshift(isMe(round.called) ? el("p", { class: "you-called", text: oral ? "请您口头作答" : "请您作答" })
+        : el("p", { class: "hint", text: "请听 " + round.called.name + " 作答" }));
+    } else if (oral) parts.push(el("p", { class: "hint", text: "口答题：请听主持人点名作答。" }));
     if (round.phase === "revealed") {
       setStatus("已揭晓", "status-result");
       parts.push(renderOptions(q, answered, true));
@@ -127,12 +132,12 @@
       ticking();
       parts.push(renderForm(round));
     } else {
+      var calledOral = oral && round.mode === "called" && isMe(round.called);
       var label = round.phase === "paused" ? "已暂停" : round.phase === "closed" ? "已收卷，等待揭晓" :
-        (answered !== undefined && answered !== null) ? "已作答，等待揭晓" : mayAnswer ? "作答中" : (q.phone_answerable ? "作答中" : "口答题");
-      setStatus(label, answered !== undefined && answered !== null ? "status-answered" : "status-waiting");
+        (answered !== undefined && answered !== null) ? "已作答，等待揭晓" : calledOral ? "请口头作答" : oral ? "口答题" : "作答中";
+      setStatus(label, answered !== undefined && answered !== null ? "status-answered" : calledOral ? "status-called" : "status-waiting");
       parts.push(renderOptions(q, answered, false));
       if (answered !== undefined && answered !== null) parts.push(el("p", { class: "notice", text: "您的答案：" + Live.answerText(q, answered) }));
-      else if (!q.phone_answerable) parts.push(el("p", { class: "hint", text: "口答题：请听主持人点名作答。" }));
     }
     if (error) parts.push(el("p", { class: "notice error", role: "alert", text: error }));
     Live.replace(view, parts);
@@ -144,7 +149,9 @@
     var review = state.review, parts = [];
     var who = review.speaker ? review.speaker.label : "";
     parts.push(el("p", { class: "stem", text: review.unit + (who ? " · " + who : "") }));
-    if (review.part_label) parts.push(el("p", { class: "hint", text: "正在" + review.part_label }));
+    // "正在述成绩" only while the speaker speaks: from the opening of the vote the state line says what is on.
+    var speaking = review.vote_state === "pending" || review.vote_state === "none";  // none: a 表态发言, never voted on
+    if (review.part_label && speaking) parts.push(el("p", { class: "hint", text: "正在" + review.part_label }));
     var own = me && me.unit_id === review.unit_id;
     if (review.vote_state === "open" && me && !me.anonymous && !own) {
       setStatus(ratingSent[review.item_id] ? "已评议（投票结束前可修改）" : "请评议", ratingSent[review.item_id] ? "status-answered" : "status-answering");
@@ -191,6 +198,8 @@
         render();
       });
     } }));
+    // True to docs/security.md: receipts say who voted; ratings are sealed, then shuffled apart from the raters.
+    items.unshift(el("p", { class: "anon-note", text: "匿名评议：系统只记录您是否已投票；您的选票加密保存，投票结束时打乱存档，不保留您与选票的对应关系。" }));
     return el("div", { class: "choices" }, items);
   }
 
@@ -213,7 +222,11 @@
     return el("div", { class: "choices" }, list.map(function (item) {
       var mineHere = answered !== undefined && answered !== null && (q.type === "判断" ? answered === item[2] : String(answered).indexOf(item[0]) >= 0);
       var right = revealed && (q.type === "判断" ? q.answer === item[2] : String(q.answer).indexOf(item[0]) >= 0);
-      return el("div", { class: "choice static" + (mineHere ? " mine" : "") + (right ? " correct" : "") }, [el("b", { text: item[0] }), el("span", { text: item[1] })]);
+      var children = [el("b", { text: item[0] }), el("span", { class: "choice-text", text: item[1] })];
+      if (mineHere) children.push(el("span", { class: "badge mine-badge" + (revealed ? (right ? " ok" : " wrong") : ""),
+        text: revealed ? (right ? "您的选择 ✓" : "您的选择 ✗") : "您的选择" }));
+      else if (right) children.push(el("span", { class: "badge ok", text: "正确答案" }));
+      return el("div", { class: "choice static" + (mineHere ? " mine" : "") + (right ? " correct" : "") + (revealed && mineHere && !right ? " wrong" : "") }, children);
     }));
   }
 
@@ -251,7 +264,8 @@
 
   function renderReveal(round, answered) {
     var q = round.question, result = results[round.id];
-    var parts = [el("h2", { text: "答案：" + Live.answerText(q, q.answer) })];
+    var parts = [el("h2", { text: "答案" })].concat(Live.answerLines(q, q.answer).map(function (line) { return el("p", { class: "answer", text: line }); }));
+    if (q.type === "填空" && answered !== undefined && answered !== null) parts.push(el("p", { class: "notice", text: "您的答案：" + Live.answerText(q, answered) }));
     if (result) parts.push(el("p", { class: result.correct ? "you-right" : "you-wrong", text: (result.correct ? "回答正确" : "回答有误") + "，得 " + result.score + " 分" }));
     else if (answered === undefined || answered === null) parts.push(el("p", { class: "hint", text: "您未作答此题" }));
     if (q.explanation) parts.push(el("p", { class: "explanation", text: q.explanation }));

@@ -82,6 +82,15 @@ def test_unknown_codes_and_projector_tokens(client, session, meeting):
     assert not any(a.name in screen for a in meeting.attendees)
 
 
+def test_the_projector_warns_when_its_qr_code_points_at_this_machine_only(app, client, session, meeting, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "http://127.0.0.1:5000")
+    screen = client.get(f"/s/{meeting.screen_token}").get_data(as_text=True)
+    assert 'id="url-warning"' in screen and "PUBLIC_URL" in screen and "127.0.0.1" in screen
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "http://192.168.1.20:5000")
+    screen = client.get(f"/s/{meeting.screen_token}").get_data(as_text=True)
+    assert 'id="url-warning"' not in screen and "http://192.168.1.20:5000/j/" in screen
+
+
 def test_meeting_pages_need_a_host(client, session, meeting):
     for path in [f"/meetings/{meeting.id}/console", f"/meetings/{meeting.id}/cards", "/meetings/"]:
         assert client.get(path).status_code == 302, path
