@@ -34,6 +34,7 @@ from quiz.live.views import meetings_bp, public_bp  # noqa: E402
 from quiz.quarter import jobs as quarter_jobs  # noqa: E402, F401  (job handlers)
 from quiz.quarter import models as quarter_models  # noqa: E402, F401  (tables)
 from quiz.quarter.cli import quarter_cli  # noqa: E402
+from quiz.quarter.service import meeting_reopen_lock  # noqa: E402
 from quiz.quarter.views.quarter_pages import quarters_bp  # noqa: E402
 from quiz.quarter.views.report_pages import reports_bp  # noqa: E402
 from quiz.review import ballot_box  # noqa: E402, F401  (handlers)
@@ -83,6 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(quarter_cli)
     app.add_url_rule("/", "home", home)
     app.jinja_env.globals["qr_svg"] = qr_svg
+    app.extensions["meeting_reopen_lock"] = meeting_reopen_lock  # live asks the quarter; it never imports it
     return app
 
 

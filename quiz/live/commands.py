@@ -13,7 +13,7 @@ from core.db import BUSY_MESSAGE, DatabaseBusy, db
 from core.realtime import end_room, socketio
 from question_bank.draw import DrawFilters, NotEnoughQuestions
 from question_bank.kinds import QuestionType
-from quiz.live import attendance, calling, meetings, payloads, protocol
+from quiz.live import attendance, calling, closing, meetings, payloads, protocol
 from quiz.live import hosting as live
 from quiz.live.engine import IllegalMove
 from quiz.live.models import Attendee, Meeting, Round
@@ -93,6 +93,7 @@ COMMANDS: dict[str, Service] = {
                                                                 p.note),
     "approve_device": lambda s, m, p, a: attendance.approve_device(s, _attendee(s, m, p.attendee_id), p.confirm),
     "release_device": lambda s, m, p, a: attendance.release_device(s, _attendee(s, m, p.attendee_id)),
+    "reopen_meeting": lambda s, m, p, a: closing.reopen(s, m, p.reason, a, reopen_lock()),
 }
 TIMED = {"show_question", "resume_question", "extend_question"}
 # Commands that end a phone's binding: its old socket is told, then disconnected (on every worker).
@@ -115,8 +116,8 @@ def run(name: str, identity, payload: Any) -> dict[str, Any]:  # type: ignore[no
     except payloads.Invalid as error:
         return {"ok": False, "error": str(error), "rev": _revision(session, identity.meeting_id)}
     try:
-        meeting = live.begin(session, identity.meeting_id, command.rev)
-        if name not in ROSTER | {"end_meeting"}:
+        meeting = live.begin(session, identity.meeting_id, command.rev, ended_ok=name == "reopen_meeting")
+        if name not in ROSTER | {"end_meeting", "reopen_meeting"}:
             live.mark_started(meeting)
         result = COMMANDS[name](session, meeting, command, identity.actor)
         session.commit()
@@ -143,6 +144,11 @@ def _after(name: str, meeting: Meeting, result: Any) -> None:
     if name in ("review_close_vote", "end_meeting"):
         db.session.commit()  # ends the broadcast's read, which would hold off the staging table's rewrite
         reviewing.after_close(app.extensions["db"].engine, ballot_box.key_dir())  # the key goes once committed
+
+
+def reopen_lock() -> closing.ReopenLock | None:
+    """The quarter's say on reopening a meeting (registered by the app; none in a bare live app)."""
+    return current_app.extensions.get("meeting_reopen_lock")
 
 
 def _revision(session: Session, meeting_id: int) -> int | None:
