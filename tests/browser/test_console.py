@@ -38,7 +38,10 @@ def console_page(browser, server: LiveServer, http: requests.Session, meeting_id
 
 
 def fits(page) -> bool:  # type: ignore[no-untyped-def]
-    return page.evaluate("document.scrollingElement.scrollHeight <= window.innerHeight")
+    """No page scrolling, and the next step, the live count and the round's controls in view."""
+    return page.evaluate("""() => document.scrollingElement.scrollHeight <= window.innerHeight &&
+        ['#primary', '#live-count', '.controls'].every(s => { const n = document.querySelector(s);
+          return !n.offsetParent || n.getBoundingClientRect().bottom <= window.innerHeight; })""")
 
 
 def small_meeting(server: LiveServer, http: requests.Session, units: int = 3) -> int:
@@ -105,6 +108,20 @@ def press_next(page, label_before: str | None = None) -> str:  # type: ignore[no
     return label
 
 
+def show_prompt(console, server: LiveServer, meeting_id: int, shots: Shots) -> bool:  # type: ignore[no-untyped-def]
+    prompt = console.context.new_page()
+    prompt.set_viewport_size({"width": 1280, "height": 800})
+    prompt.goto(f"{server.url}/meetings/{meeting_id}/prompt")
+    prompt.wait_for_selector(".answer-box .answer")
+    right = prompt.locator(".options li.correct").inner_text()
+    assert prompt.locator(".answer-box .answer").inner_text() == right and len(right) > 3  # "B. 2016年1月1日"
+    assert prompt.locator("#prompt-next").inner_text() == "出示题目"
+    assert prompt.evaluate("parseFloat(getComputedStyle(document.querySelector('.answer')).fontSize)") >= 48
+    shots.take(prompt, "prompt-single")
+    prompt.close()
+    return True
+
+
 def test_the_primary_key_alone_runs_a_round_per_unit_and_the_review(browser, meeting_server, request):
     server = meeting_server
     shots = Shots(request.node.name)
@@ -116,10 +133,12 @@ def test_the_primary_key_alone_runs_a_round_per_unit_and_the_review(browser, mee
         console.check('#types input[value="single"]')  # the draw's filter: questions a phone can answer
         console.locator("#attendance-line", has_text="实到 9").wait_for(timeout=TIMEOUT)
         pressed: list[str] = []
+        prompt_shown = False
         shot_at = {"出示题目", "公布答案", "下一题", "开始评议投票", "公布评议结果"}
         for _ in range(80):
             label = console.locator("#primary").inner_text()
-            if label == "结束会议" and console.locator("#primary:not([disabled])").count():
+            if label == "结束会议":
+                console.locator("#primary:not([disabled])").wait_for(timeout=TIMEOUT)
                 break
             if label == "提前收卷":  # the room is still answering: a host waits for the count, as here
                 console.locator("#primary", has_text="公布答案").wait_for(timeout=TIMEOUT)
@@ -127,6 +146,8 @@ def test_the_primary_key_alone_runs_a_round_per_unit_and_the_review(browser, mee
             if label == "结束投票":  # likewise for the vote: every rater has voted
                 console.wait_for_function("() => /已投 (\\d+) \\/ \\1$/.test(document.getElementById('primary-hint')"
                                           ".textContent)", timeout=TIMEOUT)
+            if label == "出示题目" and not prompt_shown:  # the 提示屏 of a 单选: the answer with its text
+                prompt_shown = show_prompt(console, server, meeting_id, shots)
             if label in shot_at and len(pressed) < 12:
                 shots.take(console, f"before-{label}")
             previous = console.evaluate("document.getElementById('primary').getAttribute('data-next') + "
@@ -156,6 +177,114 @@ def test_the_primary_key_alone_runs_a_round_per_unit_and_the_review(browser, mee
         console.locator("#meeting-state", has_text="会议已结束").wait_for(timeout=TIMEOUT)
         assert console.locator("#primary").is_disabled()
         shots.take(console, "ended")
+    finally:
+        for phone in phones:
+            phone.close()
+
+
+def both_sizes(page, shots: Shots, step: str, must_fit: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Screenshots at 1366×768 and 1440×900; `must_fit`: the page does not scroll at either."""
+    for width, height in ((1440, 900), (1366, 768)):
+        page.set_viewport_size({"width": width, "height": height})
+        if must_fit:
+            assert fits(page), (step, width, page.evaluate("document.scrollingElement.scrollHeight"))
+        shots.take(page, f"{step}-{width}")
+
+
+def test_console_states_help_oral_scoring_end_and_reopen(browser, meeting_server, request):
+    server = meeting_server
+    shots = Shots(request.node.name)
+    http = staff_session(server)
+    codes = seat_codes(server, http, server.demo_meeting_id)
+    phones = [Phone(server, code) for code in (codes[0], codes[3])]  # two secretaries; 37 others never come
+    try:
+        console = console_page(browser, server, http, server.demo_meeting_id)
+        console.locator("#attendance-line", has_text="实到 2").wait_for(timeout=TIMEOUT)
+        assert "版本" not in console.inner_text("body")  # no developer words
+        assert console.locator("#primary").inner_text() == "开始会议"
+        assert console.get_attribute('[data-command="show_question"]', "title") == "当前没有题目"
+        both_sizes(console, shots, "not-started", must_fit=True)
+
+        console.keyboard.press("?")
+        console.wait_for_selector("#help[open]")
+        assert "PageDown" in console.locator("#help").inner_text()
+        shots.take(console, "help")
+        console.keyboard.press("Escape")
+        console.wait_for_selector("#help", state="hidden")
+
+        console.check('#types input[value="essay"]')  # a 简答, scored by the host point by point
+        console.click("text=点名范围与重抽")
+        console.locator("#keyword").press_sequentially("a b")  # a space (and an →) typed in a field …
+        console.locator("#keyword").press("ArrowRight")
+        assert console.locator("#keyword").input_value() == "a b"
+        assert console.locator("#primary").inner_text() == "开始会议"  # … presses nothing
+        console.locator("#keyword").fill("")
+        console.click("text=点名范围与重抽")
+        for label in ("开始会议", "随机点名", "为被点名者抽题"):
+            assert press_next(console) == label
+            console.locator("#primary", has_text=label).wait_for(state="detached", timeout=TIMEOUT)
+        console.locator("#primary", has_text="出示题目").wait_for(timeout=TIMEOUT)
+        both_sizes(console, shots, "preview", must_fit=True)
+
+        prompt = console.context.new_page()
+        prompt.set_viewport_size({"width": 1280, "height": 800})
+        prompt.goto(f"{server.url}/meetings/{server.demo_meeting_id}/prompt")
+        prompt.wait_for_selector(".answer-points li")
+        assert prompt.locator("#prompt-name").inner_text().startswith("请问")
+        assert prompt.locator("#prompt-next").inner_text() == "出示题目"
+        shots.take(prompt, "prompt-essay")
+
+        press_next(console)
+        console.locator("#primary", has_text="提前收卷").wait_for(timeout=TIMEOUT)
+        assert console.get_attribute('[data-command="show_question"]', "title") == "题目已出示"
+        assert console.locator('[data-command="draw_person"], #draw-person').first.is_disabled()
+        console.locator("#key-points input").first.check()
+        before = console.locator("#live-count").inner_text()
+        console.keyboard.press("p")  # pause and resume: two new states for the panel to survive
+        console.locator("#primary", has_text="继续计时").wait_for(timeout=TIMEOUT)
+        console.keyboard.press("p")
+        console.locator("#primary", has_text="提前收卷").wait_for(timeout=TIMEOUT)
+        console.wait_for_function("t => document.getElementById('live-count').textContent !== t", arg=before)
+        assert console.locator("#key-points input").first.is_checked()  # the tick survived every update
+        both_sizes(console, shots, "round-open", must_fit=True)
+        console.click("#score-points")
+        console.locator("#oral-result .scored").wait_for(timeout=TIMEOUT)
+        marks = console.locator("#oral-result .marks li")
+        assert marks.first.inner_text().startswith("✓") and marks.count() > 1
+        assert console.locator("#oral-result .scored").inner_text().startswith("已记录：演示")
+        console.locator("#primary", has_text="公布答案").wait_for(timeout=TIMEOUT)
+        shots.take(console, "oral-scored")
+        press_next(console)
+        console.locator("#primary", has_text="下一题").wait_for(timeout=TIMEOUT)
+        assert console.locator("#oral-result .marks li").count() == marks.count()  # what was scored stays shown
+        both_sizes(console, shots, "revealed", must_fit=True)
+        press_next(console)
+        console.locator("#primary", has_text="随机点名").wait_for(timeout=TIMEOUT)
+
+        console.click("#end-open")
+        console.wait_for_selector("#end-dialog[open]")
+        consequences = console.locator("#end-consequences").inner_text()
+        assert "37 人未签到，将按缺席计入出席统计" in consequences
+        assert "11 个单位无人出席" in consequences and "各项得分按 0 分计" in consequences
+        shots.take(console, "end-confirmation")
+        console.click("#end-confirm")
+        console.locator("#meeting-state", has_text="会议已结束").wait_for(timeout=TIMEOUT)
+        assert console.locator("#primary").is_disabled() and console.locator("#end-open").is_hidden()
+        assert console.get_attribute("#draw-person", "title") == "会议已结束"
+        shots.take(console, "ended")
+        listing = console.context.new_page()
+        listing.goto(f"{server.url}/meetings/")
+        assert "已结束" in listing.locator("tr", has_text="演示").first.inner_text()
+
+        console.click("#reopen-open")
+        console.wait_for_selector("#reopen-dialog[open]")
+        console.fill("#reopen-reason", "补录迟到人员的签到")
+        shots.take(console, "reopen-dialog")
+        console.click("#reopen-confirm")
+        console.locator("#message", has_text="会议已重新开放").wait_for(timeout=TIMEOUT)
+        assert console.locator("#meeting-state").inner_text().startswith("进行中")
+        assert console.locator("#primary").inner_text() == "随机点名"
+        shots.take(console, "reopened")
     finally:
         for phone in phones:
             phone.close()

@@ -69,6 +69,7 @@ window.ConsoleDialogs = (function () {
   $("reopen-open").addEventListener("click", function () { open($("reopen-dialog")); $("reopen-reason").focus(); });
   $("reopen-confirm").addEventListener("click", confirmReopen);
   $("help-open").addEventListener("click", function () { open($("help")); });
+  $("attendance-open").addEventListener("click", function () { open($("attendance")); });
   document.querySelectorAll("dialog [data-close]").forEach(function (button) {
     button.addEventListener("click", function () { button.closest("dialog").close(); });
   });
@@ -76,6 +77,7 @@ window.ConsoleDialogs = (function () {
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     var dialog = document.querySelector("dialog[open]");
+    if (event.key === "a" || event.key === "A") { event.preventDefault(); toggle($("attendance"), dialog); return; }
     if (event.key === "?") { event.preventDefault(); if ($("help").open) $("help").close(); else if (!dialog) open($("help")); return; }
     if (event.key === "Escape") { window.Console.disarm(); return; }  // an open dialog closes itself
     if (dialog) {
@@ -88,9 +90,11 @@ window.ConsoleDialogs = (function () {
     if (key === "p") clickEnabled(document.querySelector('[data-command="pause_question"]:not(:disabled)') ||
                                   document.querySelector('[data-command="resume_question"]'));
     else if (key === "+" || key === "=") clickEnabled(document.querySelector('[data-command="extend_question"]'));
-    else if (key === "a") $("attendance").open = !$("attendance").open;
   });
 
+  function toggle(target, openDialog) {
+    if (target.open) target.close(); else if (!openDialog) open(target);
+  }
   function clickEnabled(button) { if (button && !button.disabled) button.click(); }
 
   return { openEnd: openEnd, refresh: refresh };

@@ -168,7 +168,9 @@
     if (q.options.length) parts.push(el("ol", { class: "options-list" }, q.options.map(function (o, i) {
       return el("li", { class: String(q.answer).indexOf(Live.LETTERS[i]) >= 0 ? "correct" : "", text: Live.LETTERS[i] + ". " + o });
     })));
-    parts.push(el("p", { class: "key", text: "答案：" + Live.answerText(q, q.answer) }));
+    // A called 简答's key points are the 口答 panel's ticks below: not listed twice.
+    if (!(q.type === "简答" && current.mode === "called")) parts.push(el("p", { class: "key", text: "答案：" + Live.answerText(q, q.answer) }));
+    else parts.push(el("p", { class: "key", text: "答案：见下方口答要点（" + q.answer.length + " 条）" }));
     if (q.explanation) parts.push(el("p", { class: "hint explanation", text: "解析：" + q.explanation }));
     Live.replace(box, parts);
     renderLive();

@@ -12,7 +12,8 @@
   });
 
   function answerLines(q) {
-    if (q.type === "简答") return [el("p", { class: "answer-title", text: "要点" }), el("ol", { class: "answer-points" }, q.answer.map(function (p) {
+    var length = q.type === "简答" ? q.answer.reduce(function (n, p) { return n + p.point.length; }, 0) : 0;
+    if (q.type === "简答") return [el("ol", { class: "answer-points" + (length > 160 ? " long" : "") }, q.answer.map(function (p) {
       return el("li", { text: p.point + (p.weight !== 1 ? "（" + p.weight + "分）" : "") });
     }))];
     if (q.type === "单选" || q.type === "多选") return String(q.answer).split("").map(function (letter) {
@@ -33,7 +34,7 @@
       var right = String(q.answer).indexOf(Live.LETTERS[i]) >= 0;
       return el("li", { class: right ? "correct" : "", text: Live.LETTERS[i] + ". " + o });
     })));
-    parts.push(el("div", { class: "answer-box" }, [el("p", { class: "answer-title", text: "答案" })].concat(answerLines(q))));
+    parts.push(el("div", { class: "answer-box" }, [el("p", { class: "answer-title", text: q.type === "简答" ? "答案要点" : "答案" })].concat(answerLines(q))));
     if (q.explanation) parts.push(el("p", { class: "explanation", text: "解析：" + q.explanation }));
     Live.replace(box, parts);
   }
