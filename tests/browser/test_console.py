@@ -83,14 +83,13 @@ class Phone:
         if round_ and round_["phase"] == "open" and f"r{round_['id']}" not in self.done:
             mine = round_["mode"] == "all" or (round_["called"] or {}).get("attendee_id") == me["id"]
             if mine and round_["question"]["phone_answerable"]:
-                reply = self.sio.call(protocol.SUBMIT_ANSWER, {"round_id": round_["id"], "client_id": f"c{round_['id']}",
-                                                               "answer": "A"}, timeout=10)
-                if reply.get("ok"):
+                answer = {"round_id": round_["id"], "client_id": f"c{round_['id']}", "answer": "A"}
+                if self.sio.call(protocol.SUBMIT_ANSWER, answer, timeout=10).get("ok"):
                     self.done.add(f"r{round_['id']}")
-        if review and review["vote_state"] == "open" and me.get("can_rate") and f"v{review['item_id']}" not in self.done:
-            reply = self.sio.call(protocol.SUBMIT_RATING, {"item_id": review["item_id"], "ballot": {"rating": "满意"}},
-                                  timeout=10)
-            if reply.get("ok"):
+        voting = review and review["vote_state"] == "open" and me.get("can_rate")
+        if voting and f"v{review['item_id']}" not in self.done:
+            ballot = {"item_id": review["item_id"], "ballot": {"rating": "满意"}}
+            if self.sio.call(protocol.SUBMIT_RATING, ballot, timeout=10).get("ok"):
                 self.done.add(f"v{review['item_id']}")
 
     def close(self) -> None:
@@ -157,12 +156,11 @@ def test_the_primary_key_alone_runs_a_round_per_unit_and_the_review(browser, mee
                 console.wait_for_function(
                     "p => document.getElementById('primary').getAttribute('data-next') + "
                     "document.getElementById('primary').textContent !== p", arg=previous, timeout=TIMEOUT)
-            except Exception:
+            except Exception as error:  # the screen and the presses so far say where it stopped
                 shots.take(console, "stuck")
-                raise AssertionError((pressed, console.locator("#message").inner_text(), previous))
+                raise AssertionError((pressed, console.locator("#message").inner_text(), previous)) from error
         else:
             pytest.fail(f"the meeting did not reach its end: {pressed[-12:]}")
-        print(pressed)
         assert pressed[0] == "开始会议"
         assert pressed.count("随机点名") == 3 and pressed.count("公布答案") == 3  # once per unit
         assert pressed.count("开始评议投票") == 3 and pressed.count("公布评议结果") == 3
