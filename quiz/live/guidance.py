@@ -88,4 +88,5 @@ def end_consequences(session: Session, meeting: Meeting) -> dict[str, Any]:
                     if f.expected and not (f.present or f.deputized) and f.leave < f.expected]
     return {"expected": total.expected, "present": total.present, "leave": total.leave, "deputized": total.deputized,
             "absent": total.absent, "unchecked": total.unchecked, "absent_units": absent_units,
+            "counted": not (meeting.rehearsal or meeting.demo),
             "reopen_refusal": closing.reopen_refusal(session, meeting, lock)}

@@ -133,7 +133,7 @@ def test_the_primary_key_alone_runs_a_round_per_unit_and_the_review(browser, mee
         console.locator("#attendance-line", has_text="实到 9").wait_for(timeout=TIMEOUT)
         pressed: list[str] = []
         prompt_shown = False
-        shot_at = {"出示题目", "公布答案", "下一题", "开始评议投票", "公布评议结果"}
+        shot_at, shot = {"出示题目", "公布答案", "下一题", "开始评议投票", "结束投票", "公布评议结果"}, set()
         for _ in range(80):
             label = console.locator("#primary").inner_text()
             if label == "结束会议":
@@ -147,7 +147,13 @@ def test_the_primary_key_alone_runs_a_round_per_unit_and_the_review(browser, mee
                                           ".textContent)", timeout=TIMEOUT)
             if label == "出示题目" and not prompt_shown:  # the 提示屏 of a 单选: the answer with its text
                 prompt_shown = show_prompt(console, server, meeting_id, shots)
-            if label in shot_at and len(pressed) < 12:
+            if label == "下一题":  # after the reveal the console shows how the room answered, as bars
+                assert console.evaluate("""() => { const rows = [...document.querySelectorAll('.bar-row')];
+                    return rows.length >= 2 && rows.every(r => (r.querySelector('.bar-count').textContent === '0')
+                      === (r.querySelector('.bar span').getBoundingClientRect().width === 0)); }""")
+            if label in shot_at - shot:
+                shot.add(label)
+                assert fits(console), label
                 shots.take(console, f"before-{label}")
             previous = console.evaluate("document.getElementById('primary').getAttribute('data-next') + "
                                         "document.getElementById('primary').textContent")

@@ -20,7 +20,7 @@ window.ConsoleDialogs = (function () {
     if (c.unchecked) lines.push(c.unchecked + " 人未签到，将按缺席计入出席统计。");
     if (c.absent_units.length) lines.push(c.absent_units.length + " 个单位无人出席（" + c.absent_units.join("、") + "），这些单位本次会议的各项得分按 0 分计。");
     if (!c.unchecked && !c.absent_units.length) lines.push("所有参会人员均已签到或请假。");
-    if (state.meeting.rehearsal) lines.push("本次为彩排，不计入季度成绩。");
+    if (!c.counted) lines.push((state.meeting.rehearsal ? "本次为彩排" : "本次为演示会议") + "，不计入季度成绩，以上仅供核对。");
     return lines;
   }
 

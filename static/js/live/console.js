@@ -139,7 +139,7 @@
     $("meeting-state").textContent = ended ? "会议已结束" : (state.segment ? "进行中 · " + state.segment.title : "未开始");
     $("meeting-state").className = "pill" + (ended ? " pill-ended" : "");
     root.classList.toggle("ended", ended);
-    $("end-open").hidden = ended; $("reopen-open").hidden = !ended;
+    $("end-open").hidden = ended; $("reopen-open").hidden = !ended; $("ended-banner").hidden = !ended;
     var refusal = state.closing && state.closing.reopen_refusal;
     $("reopen-open").disabled = !!refusal; $("reopen-open").title = refusal || "";
     Live.replace($("segments"), state.segments.map(function (s, i) {
@@ -199,9 +199,10 @@
     var right = q.type === "判断" ? (q.answer ? "正确" : "错误") : String(q.answer || "");
     return [el("p", { class: "hint", text: "作答分布（答对 " + d.correct + " / " + d.total + " 人）" })].concat(Object.keys(d.options).map(function (k) {
       var correct = q.type === "判断" ? k === right : right.indexOf(k) >= 0;
+      var fill = el("span");
+      fill.style.width = (100 * d.options[k] / most) + "%";  // through the CSSOM: the CSP refuses style attributes
       return el("div", { class: "bar-row" + (correct ? " correct" : "") }, [el("span", { class: "bar-label", text: k }),
-        el("span", { class: "bar" }, [el("span", { style: "width:" + (100 * d.options[k] / most) + "%" })]),
-        el("span", { class: "bar-count", text: String(d.options[k]) })]);
+        el("span", { class: "bar" }, [fill]), el("span", { class: "bar-count", text: String(d.options[k]) })]);
     }));
   }
 
