@@ -124,7 +124,12 @@
     button.disabled = !next.command || busy || !connected;
     button.setAttribute("data-next", next.command);
     $("primary-hint").textContent = armed ? next.confirm : (next.hint || "");
-    var blocked = state.guide.blocked;
+    var blocked = state.guide.blocked, ended = state.meeting.status === "ended";
+    // Controls the guide does not name (review notes, paper ballots, filters) take nothing once it has ended.
+    root.querySelectorAll(".stage button, .stage input, .stage textarea, .side input, .side select").forEach(function (node) {
+      if (node.hasAttribute("data-control") || node.hasAttribute("data-command")) return;
+      node.disabled = ended; node.title = ended ? "会议已结束" : "";
+    });
     document.querySelectorAll("[data-command], [data-control]").forEach(function (node) {
       var name = node.getAttribute("data-control") || node.getAttribute("data-command");
       if (!(name in blocked)) return;
