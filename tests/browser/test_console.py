@@ -275,7 +275,9 @@ def test_console_states_help_oral_scoring_end_and_reopen(browser, meeting_server
         console.locator("#meeting-state", has_text="会议已结束").wait_for(timeout=TIMEOUT)
         assert console.locator("#primary").is_disabled() and console.locator("#end-open").is_hidden()
         assert console.get_attribute("#draw-person", "title") == "会议已结束"
+        assert console.locator("#ended-banner").is_visible()
         shots.take(console, "ended")
+        prompt.locator("#prompt-where", has_text="会议已结束").wait_for(timeout=TIMEOUT)
         listing = console.context.new_page()
         listing.goto(f"{server.url}/meetings/")
         assert "已结束" in listing.locator("tr", has_text="演示").first.inner_text()
