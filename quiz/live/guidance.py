@@ -11,13 +11,19 @@ from sqlalchemy.orm import Session
 
 from quiz.live import closing, guide
 from quiz.live.attendance_figures import attendance_figures
-from quiz.live.models import Meeting, PersonDraw, Round
+from quiz.live.models import Attendee, Meeting, PersonDraw, Round
 
 
 def _rounds_done(session: Session, meeting: Meeting) -> int:
     return session.scalar(select(func.count(Round.id)).where(
         Round.meeting_id == meeting.id, Round.segment_id == meeting.current_segment_id,
         Round.opened_at.is_not(None), Round.phase != "replaced")) or 0
+
+
+def _units_present(session: Session, meeting: Meeting) -> int:
+    """Units with someone present: 点名答题 calls each of them once (an absent unit cannot be called)."""
+    return session.scalar(select(func.count(func.distinct(Attendee.unit_id))).where(
+        Attendee.meeting_id == meeting.id, Attendee.status == "present", Attendee.anonymous.is_(False))) or 0
 
 
 def _call_waiting(session: Session, meeting: Meeting) -> bool:
@@ -68,7 +74,8 @@ def facts(session: Session, meeting: Meeting, state: dict[str, Any]) -> guide.Fa
         ended=meeting.status == "ended", started=meeting.started_at is not None,
         segments=tuple(guide.SegmentFacts(s.id, s.kind, s.title, (s.settings or {}).get("rounds"))
                        for s in meeting.segments),
-        segment_id=meeting.current_segment_id, units=len(meeting.units), has_call=state.get("call") is not None,
+        segment_id=meeting.current_segment_id, units=_units_present(session, meeting),
+        has_call=state.get("call") is not None,
         call_waiting=_call_waiting(session, meeting), rounds_done=_rounds_done(session, meeting),
         round=_round(state), item=item, pending_items=_pending(state, item))
 

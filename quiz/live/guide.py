@@ -3,9 +3,9 @@ presenter remote's →/PageDown/Space, presses) and, for every other control, wh
 why not. Pure: the facts are gathered by quiz/live/snapshots.py; the server still refuses an illegal move.
 
 The guide only suggests. A host may always move the agenda, call again or draw another question; the order it
-follows is the meeting's: each segment in turn — 点名答题 (call, ask, reveal; once per unit by default), 全员答题
-(a few questions to everyone), 述职评议 (each unit: speech, vote, result), 结果公布 — then 结束会议, which
-always asks for confirmation first.
+follows is the meeting's: each segment in turn — 点名答题 (call, ask, reveal; once per unit present by
+default), 全员答题 (a few questions to everyone), 述职评议 (each unit: speech, vote, result), 结果公布 — then
+结束会议, which always asks for confirmation first.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Facts:
     started: bool = False
     segments: tuple[SegmentFacts, ...] = ()
     segment_id: int | None = None
-    units: int = 0
+    units: int = 0  # units with someone present (点名答题 calls each once)
     has_call: bool = False  # a call stands (for a redraw)
     call_waiting: bool = False  # someone was called in this segment and has not been asked yet
     rounds_done: int = 0  # questions shown in this segment (not replaced)

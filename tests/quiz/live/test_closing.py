@@ -35,6 +35,10 @@ def test_the_console_state_says_what_to_press_and_what_ending_means(app, client,
     assert (closing["expected"], closing["present"], closing["leave"], closing["unchecked"]) == (6, 1, 1, 4)
     assert closing["absent_units"] == ["单位2", "单位3"]  # nobody present: their meeting components count 0
     assert closing["reopen_refusal"] == "会议未结束"
+    first = state["guide"]["next"]["payload"]["segment_id"]
+    assert host.emit("set_segment", {"rev": state["rev"], "segment_id": first}, callback=True)["ok"]
+    calling = sync(host)["guide"]["next"]
+    assert (calling["command"], calling["hint"]) == ("draw_person", "本环节第 1 / 1 题")  # one unit present
     host.disconnect()
 
 
