@@ -59,10 +59,9 @@ def _item(review: dict[str, Any] | None) -> guide.ItemFacts | None:
 def _pending(state: dict[str, Any], current: guide.ItemFacts | None) -> tuple[guide.ItemFacts, ...]:
     """Items still to come: a review's not yet revealed; a 表态发言's after the one at the lectern."""
     items = state.get("review_items") or []
-    if current is not None:
+    if current is not None and (state.get("segment") or {}).get("kind") == "pledge":  # no vote marks them done
         position = next((i for i, item in enumerate(items) if item["id"] == current.id), -1)
-        pledge = bool(items) and items[0]["vote_state"] == "none"
-        items = items[position + 1:] if pledge else items
+        items = items[position + 1:]
     return tuple(guide.ItemFacts(i["id"], i["unit"], i["vote_state"]) for i in items
                  if i["vote_state"] in ("pending", "none") and (current is None or i["id"] != current.id))
 

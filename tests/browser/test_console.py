@@ -208,6 +208,12 @@ def test_console_states_help_oral_scoring_end_and_reopen(browser, meeting_server
         assert console.locator("#primary").inner_text() == "开始会议"
         assert console.get_attribute('[data-command="show_question"]', "title") == "当前没有题目"
         both_sizes(console, shots, "not-started", must_fit=True)
+        console.set_viewport_size({"width": 360, "height": 740})  # a phone in a pinch: one column, no sideways
+        assert console.evaluate("""() => [...document.querySelectorAll('#console *')].every(n => {
+            const box = n.getBoundingClientRect();
+            return !box.width || box.right <= document.documentElement.clientWidth; })""")  # the staff menu aside
+        shots.take(console, "not-started-360")
+        console.set_viewport_size({"width": 1366, "height": 768})
 
         console.keyboard.press("?")
         console.wait_for_selector("#help[open]")
