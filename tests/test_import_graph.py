@@ -20,7 +20,7 @@ PURE = {
     "question_bank.transfer.reading", "question_bank.transfer.report", "question_bank.transfer.writing",
     "quiz.roster.transfer", "quiz.roster.names",
     "quiz.live.engine", "quiz.live.scoring", "quiz.live.calling", "quiz.live.answers", "quiz.live.results",
-    "quiz.live.protocol", "quiz.live.payloads", "quiz.live.qr",
+    "quiz.live.protocol", "quiz.live.payloads", "quiz.live.qr", "quiz.live.guide",
     "quiz.review.ballots",
     "quiz.quarter.ranking", "quiz.quarter.reports.text", "quiz.quarter.reports.workbook",
 }

@@ -12,7 +12,7 @@ from core.db import BUSY_MESSAGE, DatabaseBusy, db
 from core.realtime import end_room, socketio
 from question_bank.draw import DrawFilters, NotEnoughQuestions
 from question_bank.kinds import QuestionType
-from quiz.live import attendance, calling, hooks, meetings, payloads, protocol
+from quiz.live import attendance, calling, closing, hooks, meetings, payloads, protocol
 from quiz.live import hosting as live
 from quiz.live.engine import IllegalMove
 from quiz.live.models import Attendee, Meeting, Round
@@ -77,6 +77,7 @@ COMMANDS: dict[str, hooks.Service] = {
     "set_attendance": _set_attendance,
     "approve_device": lambda s, m, p, a: attendance.approve_device(s, _attendee(s, m, p.attendee_id), p.confirm),
     "release_device": lambda s, m, p, a: attendance.release_device(s, _attendee(s, m, p.attendee_id)),
+    "reopen_meeting": lambda s, m, p, a: closing.reopen(s, m, p.reason, a, hooks.quarter_record().reopen_lock),
 }
 TIMED = {"show_question", "resume_question", "extend_question"}
 # Commands that end a phone's binding: its old socket is told, then disconnected (on every worker).
@@ -99,8 +100,8 @@ def run(name: str, identity, payload: Any) -> dict[str, Any]:  # type: ignore[no
         return {"ok": False, "error": str(error), "rev": _revision(session, identity.meeting_id)}
     segments = hooks.review_segments()
     try:
-        meeting = live.begin(session, identity.meeting_id, command.rev)
-        if name not in ROSTER | {"end_meeting"}:
+        meeting = live.begin(session, identity.meeting_id, command.rev, ended_ok=name == "reopen_meeting")
+        if name not in ROSTER | {"end_meeting", "reopen_meeting"}:
             live.mark_started(meeting)
         result = (COMMANDS.get(name) or segments.commands[name])(session, meeting, command, identity.actor)
         session.commit()

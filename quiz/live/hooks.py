@@ -59,6 +59,7 @@ class QuarterRecord:
     bottom_units: Callable[[Session, str], set[int]]  # units flagged 排名靠后 in a quarter
     log: Callable[..., None]  # (session, quarter, event, actor, **detail): a line in the quarter's log
     forget_units: Callable[[Session, list[int]], None]  # delete the quarter rows about these (demo) units
+    reopen_lock: Callable[[Session, str], str | None]  # why a meeting of this quarter may not be reopened (审定)
 
 
 review_segments: Hook[ReviewSegments] = Hook("quiz.live.hooks.review_segments", "quiz.review.wiring")

@@ -30,15 +30,16 @@ class StaleRevision(IllegalMove):
     """The console acted on an old view of the meeting."""
 
 
-def begin(session: Session, meeting_id: int, expected_revision: int | None) -> Meeting:
-    """The meeting, locked for this change, after checking it is open and the revision is current."""
+def begin(session: Session, meeting_id: int, expected_revision: int | None, ended_ok: bool = False) -> Meeting:
+    """The meeting, locked for this change, after checking it is open (`ended_ok`: or ended, to reopen it) and
+    the revision is current."""
     statement = select(Meeting).where(Meeting.id == meeting_id)
     if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update()
     meeting = session.scalar(statement)
     if meeting is None:
         raise IllegalMove("会议不存在")
-    if meeting.status == "ended":
+    if meeting.status == "ended" and not ended_ok:
         raise IllegalMove("会议已结束")
     if not meeting.rehearsal and hooks.quarter_record().is_closed(session, meeting.quarter):
         raise IllegalMove(f"{meeting.quarter}已关账，本季度会议的记录已锁定；如需更正请先由工作人员重新开放该季度")

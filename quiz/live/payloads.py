@@ -249,7 +249,7 @@ HOST_MODELS: dict[str, type[Command]] = {
     "review_part": PartCommand, "review_speech": SpeechCommand, "review_open_vote": Command,
     "review_close_vote": Command, "review_reveal": Command, "review_comment": CommentCommand,
     "review_commitment": CommitmentCommand, "review_rate_commitment": RateCommitmentCommand,
-    "paper_tally": PaperTallyCommand,
+    "paper_tally": PaperTallyCommand, "reopen_meeting": ReasonCommand,
 }
 PHONE_MODELS: dict[str, type[Payload]] = {"submit_answer": SubmitAnswer, "submit_rating": SubmitRating}
 

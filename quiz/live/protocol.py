@@ -23,6 +23,7 @@ HOST_COMMANDS = (
     "set_attendance", "approve_device", "release_device",
     "review_select", "review_part", "review_speech", "review_open_vote", "review_close_vote", "review_reveal",
     "review_comment", "review_commitment", "review_rate_commitment", "paper_tally",
+    "reopen_meeting",
 )
 SUBMIT_RATING = "submit_rating"
 VOTE_COUNT = "vote_count"  # aggregated turnout of the review vote, like ANSWER_COUNT

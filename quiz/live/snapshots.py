@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from quiz.live import attendance, hooks
+from quiz.live import attendance, guidance, hooks
 from quiz.live.answers import host_view, participant_view
 from quiz.live.calling import POOL_KINDS
 from quiz.live.engine import PHASE_LABELS, Phase
@@ -146,6 +146,8 @@ def host_state(session: Session, meeting: Meeting, join_url: str, roster: bool =
             .order_by(Attendee.id).options(selectinload(Attendee.unit)))]
     state["segments"] = [{"id": s.id, "kind": s.kind, "title": s.title} for s in meeting.segments]
     state["pool_kinds"] = POOL_KINDS
+    state["guide"] = guidance.guide_state(session, meeting, state)
+    state["closing"] = guidance.end_consequences(session, meeting)
     return state
 
 

@@ -263,6 +263,15 @@ def reopen(session: Session, quarter: str, reason: str, actor: str) -> None:
     log(session, quarter, "reopen", actor, reason.strip())
 
 
+def meeting_reopen_lock(session: Session, quarter: str) -> str | None:
+    """Why an ended meeting of `quarter` may not be reopened: the quarter's results are approved (审定) — what
+    was approved must not change under it (quiz/live/closing.py)."""
+    row = session.get(Quarter, quarter)
+    if row is not None and row.approved:
+        return f"{quarter}的成绩已审定，本季度的会议不能再重新开放"
+    return None
+
+
 def mark_revealed(session: Session, quarter: str, actor: str) -> None:
     """Note that the ranking is being shown on the projector (only once approved)."""
     row = session.get(Quarter, quarter)

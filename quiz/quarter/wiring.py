@@ -33,7 +33,8 @@ def _forget_units(session: Session, unit_ids: list[int]) -> None:
 
 
 RECORD = hooks.QuarterRecord(is_closed=service.quarter_is_closed, record_correction=_record_correction,
-                             bottom_units=_bottom_units, log=service.log, forget_units=_forget_units)
+                             bottom_units=_bottom_units, log=service.log, forget_units=_forget_units,
+                             reopen_lock=service.meeting_reopen_lock)
 
 
 def install() -> None:

@@ -1,11 +1,12 @@
 // The host console: every button sends one command naming the revision it was issued against; the server's
-// answer (and its broadcast state) is the only truth shown here.
+// answer (and its broadcast state) is the only truth shown here. The server also says what to press next and
+// why any other control is disabled (state.guide, quiz/live/guide.py): this page only shows it.
 (function () {
   "use strict";
   var el = Live.el;
   var root = document.getElementById("console");
   var meetingId = Number(root.getAttribute("data-meeting-id"));
-  var state = null, counts = {};
+  var state = null, counts = {}, connected = false, busy = false, armed = null, armTimer = null;
   var $ = function (id) { return document.getElementById(id); };
 
   var live = Live.connect({ meeting_id: meetingId }, {
@@ -14,8 +15,13 @@
       if (!next.attendees && state) next.attendees = state.attendees;
       state = next; render();
     },
-    answerCount: function (c) { counts[c.round_id] = c; renderPreview(); },
-    connected: function (up) { $("conn").textContent = up ? "已连接" : "连接中断，正在重连…"; }
+    answerCount: function (c) { counts[c.round_id] = c; renderLive(); if (state) renderGuide(); },
+    connected: function (up) {
+      connected = up;
+      $("conn").textContent = up ? "已连接" : "连接中断，正在重连…";
+      $("conn").className = "conn " + (up ? "conn-up" : "conn-down");
+      if (state) renderGuide();
+    }
   });
 
   function say(text, ok) {
@@ -24,15 +30,15 @@
     box.className = "flash " + (ok ? "flash-ok" : "flash-error");
   }
 
-  function command(name, payload) {
+  function command(name, payload, done) {
     if (!state) return;
     var body = Object.assign({ rev: state.rev }, payload || {});
     live.emit(name, body, function (reply) {
       // The ack names the new revision; adopt it at once so the next click is not refused while the
       // broadcast state is still on its way.
-      if (reply.ok) { if (reply.rev > state.rev) state.rev = reply.rev; say(""); return; }
-      say(reply.error || "操作失败", false);
-      live.sync();
+      if (reply.ok) { if (reply.rev > state.rev) state.rev = reply.rev; say(""); }
+      else { say(reply.error || "操作失败", false); live.sync(); }
+      if (done) done(reply);
     });
   }
 
@@ -41,9 +47,7 @@
       var question = button.getAttribute("data-confirm");
       if (question && !window.confirm(question)) return;
       var seconds = button.getAttribute("data-seconds");
-      var body = seconds ? { seconds: Number(seconds) } : {};
-      if (button.hasAttribute("data-close-votes")) body.close_votes = true;  // end the meeting and its open vote
-      command(button.getAttribute("data-command"), body);
+      command(button.getAttribute("data-command"), seconds ? { seconds: Number(seconds) } : {});
     });
   });
 
@@ -51,16 +55,16 @@
     return { pool: $("pool").value, keyword: $("keyword").value.trim(), every_unit_once: $("every-unit").checked,
              favour_flagged: $("favour-flagged").checked };
   }
-  $("draw-person").addEventListener("click", function () { command("draw_person", pool()); });
-  $("redraw-person").addEventListener("click", function () {
-    command("redraw_person", Object.assign(pool(), { reason: $("redraw-reason").value.trim(),
-                                                     exclude: $("redraw-exclude").checked }));
-  });
   function filters() {
     var types = Array.prototype.map.call(document.querySelectorAll("#types input:checked"), function (i) { return i.value; });
     return { mode: $("mode").value, types: types, category: $("category").value,
              min_difficulty: Number($("min-difficulty").value), max_difficulty: Number($("max-difficulty").value) };
   }
+  $("draw-person").addEventListener("click", function () { command("draw_person", pool()); });
+  $("redraw-person").addEventListener("click", function () {
+    command("redraw_person", Object.assign(pool(), { reason: $("redraw-reason").value.trim(),
+                                                     exclude: $("redraw-exclude").checked }));
+  });
   $("draw-question").addEventListener("click", function () { command("draw_question", filters()); });
   $("pick-question").addEventListener("click", function () {
     command("pick_question", { question_id: Number($("question-id").value), mode: $("mode").value });
@@ -76,60 +80,142 @@
   $("score-right").addEventListener("click", function () { command("score_oral", { right: true }); });
   $("score-wrong").addEventListener("click", function () { command("score_oral", { right: false }); });
 
+  // ---- the primary button ------------------------------------------------------------------------------
+  // A step marked `confirm` (an early close, ending a vote with ballots missing) asks to be pressed again
+  // within five seconds: a presenter remote has no dialog to answer.
+  // The guide comes with each state; answer and vote counts arrive in between (a few times a second). A step
+  // that only waited for the room (everyone answered, everyone voted) follows the live count at once.
+  function nextStep() {
+    var next = state.guide.next, round = state.round, c = round && counts[round.id];
+    if (next.command === "close_question" && c && c.eligible && c.answered >= c.eligible)
+      return Object.assign({}, next, { command: "reveal_answer", label: "公布答案", confirm: "", hint: "已作答 " + c.answered + " / " + c.eligible });
+    var turnout = state.review && state.review.turnout;
+    if (next.command === "review_close_vote" && turnout && turnout.eligible && turnout.ballots >= turnout.eligible)
+      return Object.assign({}, next, { confirm: "", hint: "已投 " + turnout.ballots + " / " + turnout.eligible });
+    return next;
+  }
+
+  function primary() {
+    var next = state && state.guide && nextStep();
+    if (!next || !next.command || busy || !connected) return;
+    if (next.dialog) { window.ConsoleDialogs.openEnd(); return; }
+    var key = next.command + "|" + next.label;
+    if (next.confirm && armed !== key) { arm(key); return; }
+    disarm();
+    var payload = Object.assign({}, next.payload);
+    if (next.command === "draw_question") { $("mode").value = payload.mode; payload = Object.assign(filters(), payload); }
+    if (next.command === "draw_person") payload = Object.assign(pool(), payload);
+    busy = true; renderGuide();
+    command(next.command, payload, function () { busy = false; if (state) renderGuide(); });
+  }
+  function arm(key) {
+    armed = key; renderGuide();
+    clearTimeout(armTimer);
+    armTimer = setTimeout(function () { disarm(); if (state) renderGuide(); }, 5000);
+  }
+  function disarm() { armed = null; clearTimeout(armTimer); }
+  $("primary").addEventListener("click", primary);
+
+  function renderGuide() {
+    var next = nextStep(), button = $("primary"), key = next.command + "|" + next.label;
+    if (armed && armed !== key) disarm();
+    button.textContent = armed ? "再按一次：" + next.label : next.label;
+    button.className = "primary" + (armed ? " armed" : "") + (next.command ? "" : " idle");
+    button.disabled = !next.command || busy || !connected;
+    button.setAttribute("data-next", next.command);
+    $("primary-hint").textContent = armed ? next.confirm : (next.hint || "");
+    var blocked = state.guide.blocked, ended = state.meeting.status === "ended";
+    // Controls the guide does not name (review notes, paper ballots, filters) take nothing once it has ended.
+    root.querySelectorAll(".stage button, .stage input, .stage textarea, .side input, .side select").forEach(function (node) {
+      if (node.hasAttribute("data-control") || node.hasAttribute("data-command")) return;
+      node.disabled = ended; node.title = ended ? "会议已结束" : "";
+    });
+    document.querySelectorAll("[data-command], [data-control]").forEach(function (node) {
+      var name = node.getAttribute("data-control") || node.getAttribute("data-command");
+      if (!(name in blocked)) return;
+      node.disabled = blocked[name] !== null;
+      node.title = blocked[name] || "";
+    });
+  }
+
+  // ---- state → page --------------------------------------------------------------------------------------
   function render() {
-    $("rev").textContent = state.rev;
-    Live.replace($("segments"), state.segments.map(function (s) {
-      return el("button", { type: "button", class: state.segment && state.segment.id === s.id ? "primary" : "",
-        text: s.title, onclick: function () { command("set_segment", { segment_id: s.id }); } });
+    var ended = state.meeting.status === "ended";
+    $("meeting-state").textContent = ended ? "会议已结束" : (state.segment ? "进行中 · " + state.segment.title : "未开始");
+    $("meeting-state").className = "pill" + (ended ? " pill-ended" : "");
+    root.classList.toggle("ended", ended);
+    $("end-open").hidden = ended; $("reopen-open").hidden = !ended; $("ended-banner").hidden = !ended;
+    var refusal = state.closing && state.closing.reopen_refusal;
+    $("reopen-open").disabled = !!refusal; $("reopen-open").title = refusal || "";
+    Live.replace($("segments"), state.segments.map(function (s, i) {
+      var current = state.segment && state.segment.id === s.id;
+      return el("button", { type: "button", class: current ? "primary" : "", "data-control": "set_segment",
+        "aria-current": current ? "step" : null, text: (i + 1) + ". " + s.title,
+        onclick: function () { command("set_segment", { segment_id: s.id }); } });
     }));
     $("call-now").textContent = state.call ? "请问" + state.call.unit + state.call.position + state.call.name_hint : "尚未点名";
     renderPreview();
     renderAttendees();
     if (window.ConsoleReview) window.ConsoleReview.render(state, command, live);
+    $("question-panel").hidden = !!(state.review_items && !state.current);
+    renderGuide();
+    if (window.ConsoleDialogs) window.ConsoleDialogs.refresh(state);
   }
 
   function renderPreview() {
     var box = $("preview"), current = state && state.current;
-    if (!current) { Live.replace(box, [el("p", { class: "hint", text: "尚未出题" })]); $("oral").hidden = true; return; }
-    var q = current.question, round = state.round;
+    $("phase").textContent = current ? (state.round ? state.round.phase_label : "预览中（仅主持台可见）") : "";
+    if (!current) { Live.replace(box, [el("p", { class: "hint", text: "尚未出题" })]); $("oral").hidden = true; renderLive(); return; }
+    var q = current.question;
     var parts = [el("p", { class: "phase", text: "第" + current.question_id + "题 · " + q.type + " · " +
-      (current.mode === "called" ? "点名作答" : "全员作答") + " · " + (round ? round.phase_label : "预览中（仅主持台可见）") })];
+      (current.mode === "called" ? "点名作答" : "全员作答") })];
     parts.push(el("p", { class: "stem", text: q.stem }));
     if (q.options.length) parts.push(el("ol", { class: "options-list" }, q.options.map(function (o, i) {
       return el("li", { class: String(q.answer).indexOf(Live.LETTERS[i]) >= 0 ? "correct" : "", text: Live.LETTERS[i] + ". " + o });
     })));
-    parts.push(el("p", { class: "key", text: "答案：" + Live.answerText(q, q.answer) }));
-    if (q.explanation) parts.push(el("p", { class: "hint", text: "解析：" + q.explanation }));
-    if (round) {
-      var c = counts[round.id];
-      var answered = c ? Math.max(c.answered, round.answered) : round.answered;
-      var left = Live.secondsLeft(round, live.now());
-      parts.push(el("p", { class: "count", text: "已作答 " + answered + " / " + (c ? c.eligible : round.eligible) +
-        (round.phase === "open" || round.phase === "paused" ? " · 剩余 " + Live.clock(left) : "") }));
-    }
+    // A called 简答's key points are the 口答 panel's ticks below: not listed twice.
+    if (!(q.type === "简答" && current.mode === "called")) parts.push(el("p", { class: "key", text: "答案：" + Live.answerText(q, q.answer) }));
+    else parts.push(el("p", { class: "key", text: "答案：见下方口答要点（" + q.answer.length + " 条）" }));
+    if (q.explanation) parts.push(el("p", { class: "hint explanation", text: "解析：" + q.explanation }));
     Live.replace(box, parts);
-    renderOral(current);
+    renderLive();
+    window.ConsoleOral.render(state, current);
   }
 
-  function renderOral(current) {
-    var oral = $("oral");
-    oral.hidden = current.mode !== "called";
-    if (oral.hidden) return;
-    var q = current.question;
-    var points = q.type === "简答" ? q.answer : [];
-    Live.replace($("key-points"), points.map(function (p, i) {
-      return el("label", { class: "check" }, [el("input", { type: "checkbox", value: i }), " " + p.point + (p.weight !== 1 ? "（" + p.weight + "）" : "")]);
+  // The live count (answered / present) while the question is up, and the room's answers after the reveal.
+  function renderLive() {
+    var round = state && state.round, box = $("live");
+    box.hidden = !round;
+    $("distribution").hidden = !(round && round.distribution);
+    if (!round) return;
+    var c = counts[round.id];
+    var answered = c ? Math.max(c.answered, round.answered) : round.answered;
+    var eligible = c ? c.eligible : round.eligible;
+    var running = round.phase === "open" || round.phase === "paused";
+    $("meter-bar").style.width = (eligible ? Math.min(100, 100 * answered / eligible) : 0) + "%";
+    $("live-count").textContent = "已作答 " + answered + " / " + eligible + (running ? " · 剩余 " + Live.clock(Live.secondsLeft(round, live.now())) : " · " + round.phase_label);
+    if (round.distribution) Live.replace($("distribution"), distributionBars(round));
+  }
+
+  function distributionBars(round) {
+    var d = round.distribution, q = round.question;
+    if (!d.options) return [el("p", { class: "count", text: "答对 " + d.correct + " / " + d.total + " 人" })];
+    var most = Math.max.apply(null, Object.keys(d.options).map(function (k) { return d.options[k]; }).concat([1]));
+    var right = q.type === "判断" ? (q.answer ? "正确" : "错误") : String(q.answer || "");
+    return [el("p", { class: "hint", text: "作答分布（答对 " + d.correct + " / " + d.total + " 人）" })].concat(Object.keys(d.options).map(function (k) {
+      var correct = q.type === "判断" ? k === right : right.indexOf(k) >= 0;
+      var fill = el("span");
+      fill.style.width = (100 * d.options[k] / most) + "%";  // through the CSSOM: the CSP refuses style attributes
+      return el("div", { class: "bar-row" + (correct ? " correct" : "") }, [el("span", { class: "bar-label", text: k }),
+        el("span", { class: "bar" }, [fill]), el("span", { class: "bar-count", text: String(d.options[k]) })]);
     }));
-    var scored = current.called_answer;
-    $("oral-result").textContent = scored ? "已记录：" + scored.score + " 分（" + (scored.source === "host" ? "主持人评分" : "手机作答") + "）" : "尚未评分";
   }
 
   var STATUSES = [["expected", "未签到"], ["present", "出席"], ["leave", "请假"], ["absent", "缺席"], ["deputized", "代会"]];
-
   var shownAttendees = null;
   function renderAttendees() {
-    $("attendance-summary").textContent = "实到 " + state.attendance.present + " / 应到 " + state.attendance.expected +
-      "，旁听 " + state.attendance.anonymous + " 人";
+    var line = "实到 " + state.attendance.present + " / 应到 " + state.attendance.expected + "，旁听 " + state.attendance.anonymous + " 人";
+    $("attendance-summary").textContent = line; $("attendance-line").textContent = line;
     if (!state.attendees || state.attendees === shownAttendees) return;  // unchanged: keep the table (and any open select)
     shownAttendees = state.attendees;
     Live.replace($("attendees"), state.attendees.map(function (a) {
@@ -157,7 +243,7 @@
     }));
   }
 
-  setInterval(function () { if (state && state.round && state.round.phase === "open") renderPreview(); }, 1000);
+  setInterval(function () { if (state && state.round && state.round.phase === "open") renderLive(); }, 1000);
   window.addEventListener("load", function () {
     if (window.ConsoleReview) window.ConsoleReview.wire(command, function () { return state; }, live);
   });
@@ -165,93 +251,47 @@
     if (state && state.review && state.review.item_id === c.item_id) {
       state.review.turnout = { ballots: c.ballots, eligible: c.eligible };
       window.ConsoleReview.render(state, command, live);
+      renderGuide();
     }
   });
+
+  window.Console = { primary: primary, disarm: function () { disarm(); if (state) renderGuide(); },
+                     command: command, state: function () { return state; }, say: say };
 })();
 
-// 述职评议: the unit at the lectern, its speech timer, the vote, paper tallies, 点评 and commitments.
-(function () {
+// 口答 scoring: the key points are built once per round, so the host's ticks survive every state update
+// (one arrives each second while answers come in); after scoring, what was recorded for whom, point by point.
+window.ConsoleOral = (function () {
   "use strict";
+  var el = Live.el, shownRound = null;
   var $ = function (id) { return document.getElementById(id); };
-  var el = Live.el;
-  var KEPT = [["", "未评"], ["kept", "已兑现"], ["partly", "部分兑现"], ["not_kept", "未兑现"]];
-  var VOTE = { pending: "未投票", open: "投票中", closed: "已结束", revealed: "已公布", none: "不评议" };
-  window.ConsoleReview = {
-    render: function (state, command, live) {
-      var panel = $("review-panel");
-      panel.hidden = !state.review_items;
-      if (panel.hidden) return;
-      var review = state.review;
-      Live.replace($("review-items"), state.review_items.map(function (item) {
-        return el("button", { type: "button", class: review && review.item_id === item.id ? "primary" : "",
-          text: item.unit + "（" + VOTE[item.vote_state] + "）", onclick: function () { command("review_select", { item_id: item.id }); } });
+  function render(state, current) {
+    var oral = $("oral");
+    oral.hidden = current.mode !== "called";
+    if (oral.hidden) return;
+    var q = current.question;
+    var called = state.round && state.round.called;
+    $("oral-who").textContent = called ? called.unit + " " + called.name : "";
+    if (shownRound !== current.id) {  // a new round: fresh, unticked points
+      shownRound = current.id;
+      var points = q.type === "简答" ? q.answer : [];
+      Live.replace($("key-points"), points.map(function (p, i) {
+        return el("label", { class: "check" }, [el("input", { type: "checkbox", value: i }), " " + p.point + (p.weight !== 1 ? "（" + p.weight + "）" : "")]);
       }));
-      $("review-current").hidden = !review;
-      if (!review) return;
-      $("review-speaker").textContent = review.unit + " · " + (review.speaker ? review.speaker.label : "（无第一责任人）") +
-        (review.part_label ? " · " + review.part_label : "");
-      $("turnout").textContent = "投票 " + review.turnout.ballots + " / " + review.turnout.eligible + "（至少 " + review.min_ballots + " 票方可公布）";
-      var r = review.result;
-      $("review-result").textContent = r ? "结果：" + (r.score === null ? "无有效票" : r.score + " 分") + "，共 " + r.ballots + " 票" +
-        (r.ratings ? "（" + Object.keys(r.ratings).map(function (k) { return k + r.ratings[k]; }).join("，") + "）" : "") : "";
-      if (document.activeElement !== $("review-comment")) $("review-comment").value = review.comment || "";
-      var criteria = review.criteria || [];
-      $("paper-ratings").hidden = criteria.length > 0;
-      $("paper-criteria").hidden = criteria.length === 0;
-      if (criteria.length && $("paper-criteria").getAttribute("data-item") !== String(review.item_id)) {
-        $("paper-criteria").setAttribute("data-item", String(review.item_id));
-        Live.replace($("paper-criteria"), [el("label", {}, ["纸质票张数 ", el("input", { type: "number", min: "0", class: "short", "data-paper": "ballots" })])]
-          .concat(criteria.map(function (name) {
-            return el("label", {}, [name + "总分 ", el("input", { type: "number", min: "0", class: "short", "data-paper": name })]);
-          })));
-      }
-      Live.replace($("commitments"), (review.commitments || []).map(function (c) {
-        return el("li", { text: (c.kind === "problem" ? "【问题】" : "【打算】") + c.text });
-      }));
-      Live.replace($("earlier-commitments"), review.earlier_commitments.length ? review.earlier_commitments.map(function (c) {
-        var select = el("select", { onchange: function (e) { if (e.target.value) command("review_rate_commitment", { commitment_id: c.id, kept: e.target.value }); } },
-          KEPT.map(function (k) { return el("option", { value: k[0], selected: (c.kept || "") === k[0], text: k[1] }); }));
-        return el("li", {}, [(c.kind === "problem" ? "【问题】" : "【打算】") + c.text + " ", select]);
-      }) : [el("li", { class: "hint", text: "无" })]);
-    },
-    wire: function (command, getState, live) {
-      document.querySelectorAll("[data-review-part]").forEach(function (b) {
-        b.addEventListener("click", function () { command("review_part", { part: b.getAttribute("data-review-part") }); });
-      });
-      $("speech-start").addEventListener("click", function () { command("review_speech", { action: "start" }); });
-      $("speech-stop").addEventListener("click", function () { command("review_speech", { action: "stop" }); });
-      $("vote-open").addEventListener("click", function () { command("review_open_vote"); });
-      $("vote-close").addEventListener("click", function () {
-        if (window.confirm($("vote-close").getAttribute("data-confirm-text"))) command("review_close_vote");
-      });
-      $("vote-reveal").addEventListener("click", function () { command("review_reveal"); });
-      $("comment-save").addEventListener("click", function () { command("review_comment", { text: $("review-comment").value }); });
-      $("commitment-add").addEventListener("click", function () {
-        command("review_commitment", { kind: $("commitment-kind").value, text: $("commitment-text").value.trim() });
-        $("commitment-text").value = "";
-      });
-      $("paper-save").addEventListener("click", function () {
-        var review = getState().review;
-        if (!review) return;
-        var counts = {}, fields = [["满意", "paper-satisfied"], ["基本满意", "paper-basic"], ["不满意", "paper-unsatisfied"]];
-        if (review.criteria && review.criteria.length) {
-          var sums = {};
-          document.querySelectorAll("#paper-criteria input").forEach(function (input) {
-            var key = input.getAttribute("data-paper"), n = Number(input.value || 0);
-            if (key === "ballots") counts.ballots = n; else sums[key] = n;
-            input.value = "";
-          });
-          counts.sums = sums;
-        } else {
-          fields.forEach(function (f) { var n = Number($(f[1]).value || 0); if (n > 0) counts[f[0]] = n; });
-          fields.forEach(function (f) { $(f[1]).value = ""; });
-        }
-        command("paper_tally", { item_id: review.item_id, counts: counts });
-      });
-      setInterval(function () {
-        var review = getState() && getState().review;
-        $("speech-clock").textContent = review ? Live.speechClock(review.speech, live.now()) : "";
-      }, 500);
+      $("score-points").hidden = points.length === 0;
     }
-  };
+    Live.replace($("oral-result"), recorded(current.called_answer, called));
+  }
+  function recorded(scored, called) {
+    if (!scored) return [el("p", { class: "hint", text: "尚未评分" })];
+    var who = called ? called.unit + called.name : "被点名者";
+    var lines = [el("p", { class: "scored", text: "已记录：" + who + " " + scored.score + " 分（" + (scored.source === "host" ? "主持人评分" : "手机作答") + "）" })];
+    var payload = scored.payload || {};
+    if (payload.key_points && payload.key_points.length) lines.push(el("ul", { class: "compact-list marks" }, payload.key_points.map(function (p) {
+      return el("li", { class: p.ticked ? "ticked" : "", text: (p.ticked ? "✓ " : "✗ ") + p.point });
+    })));
+    else if (payload.right !== undefined) lines.push(el("p", { class: "hint", text: payload.right ? "判定：答对" : "判定：答错" }));
+    return lines;
+  }
+  return { render: render };
 })();
