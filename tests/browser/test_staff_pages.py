@@ -130,7 +130,8 @@ def _check_page(page, url: str, name: str, size: str, shots: Shots) -> list[str]
         assert menu_button.is_hidden() and page.locator(".topbar nav").is_visible(), f"{name}: menu open on a laptop"
     measured = page.evaluate(OVERFLOW)
     if measured["scroll"] > measured["inner"]:
-        problems.append(f"{name} at {size}: page {measured['scroll']} px wide > {measured['inner']} ({measured['wide']})")
+        problems.append(f"{name} at {size}: page {measured['scroll']} px wide > {measured['inner']} "
+                        f"({measured['wide']})")
     wrapped = [label for label, lines in page.evaluate(MENU_LINES) if lines > 1]
     if wrapped:
         problems.append(f"{name} at {size}: menu items wrap: {wrapped}")

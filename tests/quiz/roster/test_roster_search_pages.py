@@ -44,3 +44,16 @@ def test_a_search_lists_only_units_with_a_match_and_keeps_the_query(client, sess
     assert 'name="q" value="zsy"' in page and "符合“zsy”" in page
     empty = client.get("/roster/?q=<b>无此人").get_data(as_text=True)
     assert "没有符合条件的人员（搜索“&lt;b&gt;无此人”）" in empty
+
+
+def test_the_import_report_quotes_each_bad_row_and_suggests_a_fix(client, session):
+    from tests.quiz.roster.test_roster_pages import upload
+
+    login(client, make_user(session, Role.EDITOR))
+    data = "单位,单位类型,姓名,职务,第一责任人,分组\n甲县,县区,<i>张三</i>,县委书记,1,\n乙县,,李四,书记,是,\n"
+    page = upload(client, data.encode("gb18030"), "名册.csv").get_data(as_text=True)
+    assert page.count('<td class="fix">') == 2
+    assert '<td class="fix">单位类型请写“县(市、区)”</td>' in page and '<td class="fix">第一责任人请填“是”</td>' in page
+    assert ('<td class="row-text">单位：甲县 | 单位类型：县区 | 姓名：&lt;i&gt;张三&lt;/i&gt; | 职务：县委书记 | '
+            '第一责任人：1</td>') in page
+    assert 'id="importable-count">1<' in page
