@@ -30,6 +30,7 @@ COLUMNS = ["单位", "单位类型", "姓名", "职务", "第一责任人", "分
 HEADER_ALIASES = {"单位名称": "单位", "所在单位": "单位", "类型": "单位类型", "单位性质": "单位类型", "职位": "职务",
                   "是否第一责任人": "第一责任人", "组别": "分组", "所属分组": "分组"}
 GROUP_SEPARATORS = re.compile(r"[、,，;；]")
+NAME_SEPARATORS = GROUP_SEPARATORS
 
 
 def normalise_header(text: str) -> str:
@@ -57,6 +58,8 @@ def name_problem(name: str) -> str | None:
     """Why a person's name cannot be stored, if it cannot."""
     if not name:
         return "请填写姓名"
+    if NAME_SEPARATORS.search(name):  # 张三、李四: two people in one cell, stored as one
+        return "姓名中不能有顿号、逗号或分号（一行只填一个人）"
     return f"姓名不能超过{NAME_MAX}字" if len(name) > NAME_MAX else None
 
 

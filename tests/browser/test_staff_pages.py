@@ -139,16 +139,32 @@ def _check_page(page, url: str, name: str, size: str, shots: Shots) -> list[str]
     return problems
 
 
+def _clearing_the_demo_asks_first(browser, server: LiveServer, http: requests.Session) -> None:  # type: ignore[no-untyped-def]
+    """The dangerous buttons confirm first (an inline onclick never ran under the Content-Security-Policy)."""
+    context = browser.new_context(locale="zh-CN")
+    context.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in http.cookies])
+    page = context.new_page()
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.goto(server.url + "/roster/import")
+    page.click("text=清除演示数据")
+    assert asked == ["确定清除全部演示数据？此操作将记入考评日志。"]
+    page.goto(server.url + "/roster/import")
+    assert page.locator("#demo-notice").is_visible()  # dismissed: nothing cleared
+    context.close()
+
+
 def test_every_staff_page_fits_a_phone_and_a_laptop(browser, tmp_path: Path, request):  # type: ignore[no-untyped-def]
     shots = Shots(request.node.name)
     database = f"sqlite:///{tmp_path / 'pages.sqlite3'}"
     with live_server("gevent", database) as server:
+        http = staff_session(server)
+        _clearing_the_demo_asks_first(browser, server, http)
         engine = create_engine(database)  # real units and a real meeting, so the quarter pages have results
         with engine.begin() as connection:
             for table in ("meetings", "units", "people"):
                 connection.execute(text(f"UPDATE {table} SET demo = :no"), {"no": False})
         engine.dispose()
-        http = staff_session(server)
         pages = _seed(server, http)
         unlisted = _staff_endpoints() - set(pages) - set(NOT_STAFF_PAGES)
         assert not unlisted, f"new GET routes: list them in PAGES or NOT_STAFF_PAGES: {sorted(unlisted)}"

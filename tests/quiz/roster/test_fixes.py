@@ -39,3 +39,12 @@ def test_the_report_quotes_bad_rows_and_suggests():
         (2, "单位类型", "单位类型请写“县(市、区)”"), (2, "第一责任人", "第一责任人请填“是”")]
     assert report.problem_rows()[0][3] == "单位：甲县 | 单位类型：县区 | 姓名：张三 | 职务：县委书记 | 第一责任人：1"
     assert [row.number for row in report.importable_rows] == [3]
+
+
+def test_two_people_in_one_row_are_refused_with_the_fix():
+    data = "单位,姓名\n甲县,郑示七、王示八\n甲县,阿依古丽·买买提\n".encode()
+    report = build_report(read_roster(data, "名册.csv"), RosterFacts())
+    assert report.problem_rows() == [(2, "姓名", "姓名中不能有顿号、逗号或分号（一行只填一个人）",
+                                      "单位：甲县 | 姓名：郑示七、王示八",
+                                      "一行只填一个人：请把“郑示七、王示八”等2人分成2行")]
+    assert [row.number for row in report.importable_rows] == [3]  # a name with a middle dot is one name
