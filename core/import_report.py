@@ -7,7 +7,13 @@ stored record a row repeats.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
+
+from core.textsafe import visible
+
+CELL_LIMIT = 40  # characters of one cell quoted in a report (a 题干 can be 500)
+ROW_TEXT_LIMIT = 240
 
 
 class RowOutcome:
@@ -55,8 +61,21 @@ class ReportRows:
         """(row, column, reason) for every problem, in row order."""
         return [(row.number, p.column, p.reason) for row in self.bad_rows for p in row.problems]
 
-    def problem_rows(self) -> list[tuple[int, str, str, str]]:
-        """(row, column, reason, the row's text) for every problem, in row order: the text lets a person find
-        the row in a file of thousands."""
-        return [(row.number, p.column, p.reason, getattr(row, "text", "")) for row in self.bad_rows
-                for p in row.problems]
+    def problem_rows(self) -> list[tuple[int, str, str, str, str]]:
+        """(row, column, reason, the row's text, a suggested fix or "") for every problem, in row order: the
+        text lets a person find the row in a file of thousands."""
+        return [(row.number, p.column, p.reason, getattr(row, "text", ""), getattr(p, "fix", ""))
+                for row in self.bad_rows for p in row.problems]
+
+
+def row_text(cells: Mapping[str, Any]) -> str:
+    """A row's non-empty cells as `列：值 | 列：值`, each cut to CELL_LIMIT characters and the whole to
+    ROW_TEXT_LIMIT, with line breaks and invisible characters shown (core.textsafe.visible)."""
+    parts = []
+    for column, value in cells.items():
+        value = str(value).strip()
+        if value:
+            value = value if len(value) <= CELL_LIMIT else value[:CELL_LIMIT] + "…"
+            parts.append(f"{column}：{visible(value)}")
+    text = " | ".join(parts)
+    return text if len(text) <= ROW_TEXT_LIMIT else text[:ROW_TEXT_LIMIT] + "…"

@@ -43,3 +43,15 @@ def first_unsafe(text: str) -> int | None:
     """The 1-based position of the first unsafe character, for a message that helps find it."""
     match = UNSAFE.search(text)
     return None if match is None else match.start() + 1
+
+
+# Characters a person cannot see on a page: controls, format characters (zero-width spaces, direction marks),
+# lone surrogates. A report quoting a bad row names them instead, so "看不见的字符" can be found and deleted.
+INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                       "\ufeff\ud800-\udfff\ufffe\uffff]")
+SHOWN_AS = str.maketrans({"\t": "⇥", "\n": "↵", "\r": "↵"})
+
+
+def visible(text: str) -> str:
+    """The text with line breaks and tabs as ↵ and ⇥, and every invisible character as ⟨U+XXXX⟩."""
+    return INVISIBLE.sub(lambda match: f"⟨U+{ord(match.group(0)):04X}⟩", text.translate(SHOWN_AS))

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
+from flask import Flask, Response, current_app, jsonify, render_template, request, send_from_directory, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 
@@ -35,11 +35,12 @@ class ReusedSerializerSessions(SecureCookieSessionInterface):
 
 
 def init_web(app: Flask) -> None:
-    """Register headers, the `asset_url` template helper and Chinese error pages."""
+    """Register headers, the `asset_url` template helper, /favicon.ico and Chinese error pages."""
     app.session_interface = ReusedSerializerSessions()
     app.after_request(_headers)
     app.jinja_env.globals["asset_url"] = lambda path: asset_url(app, path)
     app.jinja_env.filters["local_time"] = local_time
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     app.register_error_handler(CSRFError, lambda e: _error_page(400, "页面已过期或表单无效，请刷新页面后重试。"))
     app.register_error_handler(403, lambda e: _error_page(403, "您的账号没有访问此页面的权限。"))
     app.register_error_handler(404, lambda e: _error_page(404, "页面不存在。"))
@@ -57,6 +58,12 @@ def _headers(response: Response) -> Response:
     elif request.path.startswith("/static/") and request.args.get("v"):
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
+
+
+def favicon() -> Response:
+    """The icon browsers ask for at /favicon.ico (pages also link static/favicon.svg); cached for a day."""
+    return send_from_directory(current_app.static_folder or "", "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
 
 
 def with_security_headers(wsgi_app: Any) -> Any:

@@ -56,8 +56,8 @@ def print_report(report: ImportReport) -> None:
         click.echo(f"提示：{warning}")
     click.echo(f"共 {len(report.rows)} 行：可导入 {len(report.importable_rows)}，有问题 {len(report.bad_rows)}，"
                f"重复 {len(report.duplicate_rows)}")
-    for number, column, reason in report.problem_lines():
-        click.echo(f"第{number}行\t{column}\t{reason}")
+    for number, column, reason, _, fix in report.problem_rows():
+        click.echo(f"第{number}行\t{column}\t{reason}" + (f"\t建议：{fix}" if fix else ""))
     for row in report.duplicate_rows:
         question = row.duplicate_of_question
         target = f"已有题目 #{question}" if question else f"第{row.duplicate_of_row}行"

@@ -91,9 +91,9 @@ def save_report(report: ImportReport, filename: str) -> dict[str, Any]:
 
 
 def problems_csv(report: ImportReport) -> bytes:
-    """Every problem as a CSV (UTF-8 with BOM, for Excel): row, column, reason, the row's text."""
+    """Every problem as a CSV (UTF-8 with BOM, for Excel): row, column, reason, the row's text, a suggested fix."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["行", "列", "原因", "该行内容"])
+    writer.writerow(["行", "列", "原因", "该行内容", "建议修改"])
     writer.writerows(report.problem_rows())
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -38,6 +38,7 @@ class CellProblem:
 
     column: str
     reason: str
+    fix: str = ""  # what to write instead, where a rule knows (question_bank/transfer/fixes.py)
 
 
 class CellError(ValueError):

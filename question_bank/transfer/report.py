@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from core.import_report import ReportRows, RowOutcome
+from core.import_report import row_text as quoted_row
 from core.progress import Progress, no_progress
 from question_bank.kinds import TYPE_ALIASES, QuestionType
 from question_bank.rules import QuestionDraft, validate
 from question_bank.textnorm import fingerprint
 from question_bank.transfer.cells import CellError, CellProblem, parse_answer, parse_difficulty, parse_row
 from question_bank.transfer.columns import column_for
+from question_bank.transfer.fixes import cells_of, with_fixes
 from question_bank.transfer.reading import JsonRecords, Table
 
 
@@ -55,6 +57,8 @@ def build_report(source: Table | JsonRecords, progress: Progress = no_progress) 
         row = check_row(number, *parse(item))
         if row.is_bad:
             row.text = row_text(item)
+            if isinstance(item, dict):
+                row.problems = with_fixes(row.problems, cells_of(item))
         rows.append(row)
     progress(CHECK_STAGE, len(items), len(items))
     first_row_of: dict[str, int] = {}
@@ -68,19 +72,9 @@ def build_report(source: Table | JsonRecords, progress: Progress = no_progress) 
     return ImportReport(kind=source.kind, rows=rows, warnings=list(source.warnings))
 
 
-ROW_TEXT_LIMIT = 160
-
-
 def row_text(item: Any) -> str:
-    """A row's non-empty cells (or a JSON question's stem) on one line, cut to ROW_TEXT_LIMIT characters."""
-    if isinstance(item, dict) and all(isinstance(value, str) for value in item.values()):
-        text = " | ".join(value.strip() for value in item.values() if value.strip())
-    elif isinstance(item, dict):
-        text = str(item.get("stem", "")) or str(item)
-    else:
-        text = str(item)
-    text = " ".join(text.split())
-    return text if len(text) <= ROW_TEXT_LIMIT else text[:ROW_TEXT_LIMIT] + "…"
+    """A bad row's cells (a JSON question's fields, by their template columns) as the report quotes them."""
+    return quoted_row(cells_of(item) if isinstance(item, dict) else {"内容": str(item)})
 
 
 def mark_existing(report: ImportReport, existing: dict[str, int]) -> None:

@@ -16,6 +16,7 @@ from question_bank.exchange import CommitMode, ImportRefused
 from question_bank.transfer.reading import Limits
 from quiz.roster import transfer
 from quiz.roster.models import Person, Unit
+from quiz.roster.search import person_matches
 from quiz.roster.transfer import UNIT_KINDS as UNIT_KINDS  # the roster's public name for the list
 
 
@@ -216,15 +217,18 @@ def people_of(session: Session, unit_ids: list[int]) -> list[Person]:
         .order_by(Person.unit_id, Person.is_secretary.desc(), Person.id)))
 
 
-def people(session: Session, unit_id: int | None = None, status: str = "active") -> list[Person]:
-    """People for the roster page: of one unit or all, `status` active / left / all; in unit display order,
-    第一责任人 first (people without a unit last)."""
+def people(session: Session, unit_id: int | None = None, status: str = "active", query: str = "") -> list[Person]:
+    """People for the roster page: of one unit or all, `status` active / left / all, matching `query` (part of a
+    name, 职务 or unit, or pinyin initials: quiz/roster/search.py); in unit display order, 第一责任人 first
+    (people without a unit last)."""
     statement = select(Person)
     if unit_id is not None:
         statement = statement.where(Person.unit_id == unit_id)
     if status in ("active", "left"):
         statement = statement.where(Person.active.is_(status == "active"))
-    found = list(session.scalars(statement))
+    # Filtered here rather than in SQL: initials are not stored, and a roster is hundreds of people, not millions.
+    found = [person for person in session.scalars(statement)
+             if person_matches(query, person.name, person.position, person.unit.name if person.unit else "")]
     return sorted(found, key=lambda p: (p.unit is None, p.unit.position if p.unit else 0,
                                         p.unit.name if p.unit else "", not p.is_secretary, p.id))
 

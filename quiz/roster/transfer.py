@@ -18,8 +18,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from core.import_report import ReportRows, RowOutcome
+from core.import_report import ReportRows, RowOutcome, row_text
 from question_bank.transfer.reading import Columns, FileProblem, Limits, Table, read_upload
+from quiz.roster.fixes import with_fixes
 
 UNIT_KINDS = ["县(市、区)", "市直单位", "国有企业", "两新组织", "街道社区", "乡镇", "其他"]
 NAME_MAX, POSITION_MAX, UNIT_NAME_MAX, GROUP_MAX = 40, 60, 100, 20
@@ -29,6 +30,7 @@ COLUMNS = ["单位", "单位类型", "姓名", "职务", "第一责任人", "分
 HEADER_ALIASES = {"单位名称": "单位", "所在单位": "单位", "类型": "单位类型", "单位性质": "单位类型", "职位": "职务",
                   "是否第一责任人": "第一责任人", "组别": "分组", "所属分组": "分组"}
 GROUP_SEPARATORS = re.compile(r"[、,，;；]")
+NAME_SEPARATORS = GROUP_SEPARATORS
 
 
 def normalise_header(text: str) -> str:
@@ -56,6 +58,8 @@ def name_problem(name: str) -> str | None:
     """Why a person's name cannot be stored, if it cannot."""
     if not name:
         return "请填写姓名"
+    if NAME_SEPARATORS.search(name):  # 张三、李四: two people in one cell, stored as one
+        return "姓名中不能有顿号、逗号或分号（一行只填一个人）"
     return f"姓名不能超过{NAME_MAX}字" if len(name) > NAME_MAX else None
 
 
@@ -98,10 +102,11 @@ class Entry:
 
 @dataclass(frozen=True)
 class Problem:
-    """Why a row cannot be imported, and in which column."""
+    """Why a row cannot be imported, in which column, and what to write instead where that is known."""
 
     column: str
     reason: str
+    fix: str = ""
 
 
 @dataclass
@@ -115,6 +120,7 @@ class RowReport(RowOutcome):
     problems: list[Problem] = field(default_factory=list)
     duplicate_of_person: int | None = None
     duplicate_of_row: int | None = None
+    text: str = ""  # a bad row's cells, so a person can find it in the file
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,10 @@ def build_report(table: Table, facts: RosterFacts) -> RosterReport:
     _check_units(rows, facts)
     _mark_duplicates(rows, facts)
     _check_secretaries(rows, facts)
+    for row, (_, cells) in zip(rows, table.rows, strict=True):
+        if row.is_bad:
+            row.text = row_text({column: cells.get(column, "") for column in COLUMNS})
+            row.problems = with_fixes(row.problems, cells)
     new_units = {key(r.entry.unit): r.entry.unit for r in rows
                  if r.is_importable and r.entry is not None and key(r.entry.unit) not in facts.units}
     return RosterReport(table.kind, rows, list(table.warnings), list(new_units.values()))

@@ -44,24 +44,27 @@ def _back(default: str) -> str:
 @roster_bp.get("/")
 @role_required(Role.EDITOR, Role.HOST)
 def index():
-    """People grouped by unit in display order, filtered by unit and by 在册 / 已离任."""
+    """People grouped by unit in display order, filtered by unit, by 在册 / 已离任 and by a search (`q`: part of
+    a name, unit or 职务, or pinyin initials)."""
     unit_id = int_arg(request.args.get("unit"), 0) or None
     status = request.args.get("status", "active")
     status = status if status in STATUS_LABELS else "active"
-    found = roster.people(db.session, unit_id, status)
+    query = request.args.get("q", "").strip()[:50]
+    found = roster.people(db.session, unit_id, status, query)
     all_units = roster.units(db.session, active_only=False)
-    return render_template("roster/index.html", groups=_by_unit(all_units, found, unit_id, status), total=len(found),
-                           unit_id=unit_id, status=status, units=all_units, status_labels=STATUS_LABELS)
+    groups = _by_unit(all_units, found, unit_id, status, listed_empty=not query)
+    return render_template("roster/index.html", groups=groups, total=len(found), unit_id=unit_id, status=status,
+                           query=query, units=all_units, status_labels=STATUS_LABELS)
 
 
-def _by_unit(units: list[Unit], found: list[Person], unit_id: int | None,
-             status: str) -> dict[Unit | None, list[Person]]:
+def _by_unit(units: list[Unit], found: list[Person], unit_id: int | None, status: str,
+             listed_empty: bool = True) -> dict[Unit | None, list[Person]]:
     """People by unit in display order; an active (or the chosen) unit is listed even when empty, so a
-    person can be added to it from here."""
+    person can be added to it from here (not while searching: then only the units with a match)."""
     groups: dict[Unit | None, list[Person]] = {u: [] for u in units if unit_id in (None, u.id)}
     for person in found:
         groups.setdefault(person.unit, []).append(person)
-    listed_empty = status != "left"
+    listed_empty = listed_empty and status != "left"
     return {unit: members for unit, members in groups.items()
             if members or (listed_empty and unit is not None and (unit.active or unit.id == unit_id))}
 

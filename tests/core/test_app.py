@@ -94,3 +94,21 @@ def test_the_session_cookie_signer_is_built_once_per_secret_key(app, client):
         app.secret_key = old_key
         app.extensions.pop("session_serializer", None)
     assert client.get("/login").status_code == 200
+
+
+def test_the_favicon_is_served_and_every_page_links_it(client):
+    with client.get("/favicon.ico") as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
+        assert icon.get_data()[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    for path in ["/login", "/j"]:  # a staff page and a phone page
+        page = client.get(path).get_data(as_text=True)
+        svg = re.search(r'<link rel="icon" href="(/static/favicon\.svg\?v=[0-9a-f]{10})"', page)
+        assert svg and 'href="/favicon.ico"' in page, path
+        with client.get(svg.group(1)) as response:
+            assert response.status_code == 200 and b"<svg" in response.get_data()
+    # Every template that is a whole page (not one extending another) includes the icons.
+    root = Path(__file__).resolve().parents[2]
+    for path in root.glob("templates/**/*.html"):
+        source = path.read_text()
+        if "<!doctype html>" in source.lower():
+            assert '{% include "_icons.html" %}' in source, path
