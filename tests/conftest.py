@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from app import create_app
-from core.db import Base, db
+from core.db import Base, DatabaseBusy, db
 from tests.services import private_postgres_database
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -60,15 +60,23 @@ def session(app: Flask) -> Iterator[Session]:
 
 
 def empty_all_tables(engine: Engine) -> None:
-    """Delete every row (the schema stays), children before parents."""
+    """Delete every row (the schema stays), children before parents. The app's background readers (the
+    attendance ticker a test's join woke) may still be reading as the test ends: PostgreSQL then picks the
+    TRUNCATE as a deadlock's victim, and it is simply tried again."""
     tables = list(reversed(Base.metadata.sorted_tables))
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
+    for attempt in range(5):
+        try:
+            with engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    names = ", ".join(f'"{t.name}"' for t in tables)
+                    connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                else:
+                    for table in tables:
+                        connection.execute(table.delete())
+            return
+        except DatabaseBusy:
+            if attempt == 4:
+                raise
 
 
 @pytest.fixture()
