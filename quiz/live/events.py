@@ -78,7 +78,7 @@ def _phone(code: str, device: str) -> Identity | None:
     bound = joining.phone_binding(db.session, code)
     if bound and bound.device_token and secrets.compare_digest(bound.device_token.encode(), device.encode()):
         return Identity("phone", bound.meeting_id, bound.attendee_id, f"attendee:{bound.attendee_id}", device=device,
-                        code=code)
+                        code="".join(code.split()).upper())  # as the seat card prints it
     _count_guess(throttle.DEVICE, code)
     return None
 

@@ -116,3 +116,16 @@ def test_a_taken_code_fails_the_batch_which_is_then_stored_one_by_one(app, sessi
     writer.process(batch)
     assert all(p.done.is_set() for p in batch) and [p.audience.code for p in batch] == ["D" * 10, "E" * 10]
     assert listeners(session, open_meeting) == 3
+
+
+def test_who_am_i_answers_a_seat_card_phone_its_code_as_printed(app, session, meeting, fresh_limiter):  # noqa: F811
+    from quiz.live import attendance
+
+    attendee = meeting.attendees[0]
+    attendance.check_in(session, attendee, "dev-1")
+    session.commit()
+    phone = socketio.test_client(app, auth={"code": " " + attendee.code.lower(), "device": "dev-1"})
+    assert phone.is_connected()
+    assert phone.emit("who_am_i", callback=True) == {"ok": True, "code": attendee.code, "device": "dev-1"}
+    screen = socketio.test_client(app, auth={"screen": meeting.screen_token})
+    assert screen.emit("who_am_i", callback=True)["ok"] is False  # only a phone has a code of its own
