@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -18,7 +19,7 @@ from core.db import DatabaseBusy
 Item = TypeVar("Item")
 
 
-class BatchWriter(Generic[Item]):
+class BatchWriter(ABC, Generic[Item]):
     """Subclasses say how a batch is stored (`store`) and how an item is refused (`refuse`); each item has a
     `done` event, set once its outcome is filled in."""
 
@@ -32,13 +33,13 @@ class BatchWriter(Generic[Item]):
         self._started = False
         self._lock = threading.Lock()
 
+    @abstractmethod
     def store(self, batch: list[Item]) -> None:
         """Store the batch in one transaction and fill each item's outcome."""
-        raise NotImplementedError
 
+    @abstractmethod
     def refuse(self, item: Item, busy: bool) -> None:
         """Fill the outcome of an item that could not be stored (`busy`: the database was held too long)."""
-        raise NotImplementedError
 
     def forget(self, item: Item) -> None:
         """Clear what a failed batch filled in, before the item is stored on its own."""

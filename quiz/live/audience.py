@@ -10,7 +10,6 @@ the join page's view of them may be a moment old); the rows go in with one execu
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,8 +21,7 @@ from sqlalchemy.orm import Session
 
 from core.batching import BatchWriter
 from core.db import BUSY_MESSAGE, db, utcnow
-from quiz.live.joining import AUDIENCE_NAME, CODE_LENGTH, NOT_ANONYMOUS_MESSAGE, Audience
-from quiz.live.meetings import CODE_ALPHABET
+from quiz.live.joining import NOT_ANONYMOUS_MESSAGE, Audience, audience_row, new_code
 from quiz.live.models import Attendee, Meeting
 
 MAX_BATCH = 200
@@ -98,11 +96,9 @@ def store_batch(session: Session, batch: list[PendingJoin]) -> set[int]:
         elif not meeting.allow_anonymous:
             pending.refusal = NOT_ANONYMOUS_MESSAGE
         else:
-            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            code = new_code()
             accepted.append((pending, code))
-            rows.append({"meeting_id": pending.meeting_id, "name": AUDIENCE_NAME, "anonymous": True,
-                         "status": "present", "checked_in_at": now, "device_token": pending.device_token,
-                         "code": code})
+            rows.append(audience_row(pending.meeting_id, pending.device_token, code, now))
     if not rows:
         return set()
     stored = {row.code: row.id for row in session.execute(

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
@@ -102,17 +103,27 @@ def targets(app: Any) -> JoinTargets:
     return app.extensions["join_targets"]
 
 
+def new_code() -> str:
+    """A listener's personal code: 10 of the seat cards' 32 characters."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def audience_row(meeting_id: int, device_token: str, code: str, now: datetime) -> dict[str, Any]:
+    """The attendees row of a listener, checked in and bound to its device (the columns' defaults do the rest)."""
+    return {"meeting_id": meeting_id, "name": AUDIENCE_NAME, "anonymous": True, "status": "present",
+            "checked_in_at": now, "device_token": device_token, "code": code}
+
+
 def join_anonymous(session: Session, meeting: JoinTarget | Meeting, device_token: str) -> Audience:
     """An audience member without a personal code, where the meeting allows it: one row, flushed. The join
     must be the only write of its transaction (a code collision rolls it back and tries again)."""
     if not meeting.allow_anonymous:
         raise NotAnonymous(NOT_ANONYMOUS_MESSAGE)
     for attempt in range(3):
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        code = new_code()
         try:
-            new_id = session.execute(insert(_ATTENDEES).returning(_ATTENDEES.c.id), {
-                "meeting_id": meeting.id, "name": AUDIENCE_NAME, "anonymous": True, "status": "present",
-                "checked_in_at": utcnow(), "device_token": device_token, "code": code}).scalar_one()
+            new_id = session.execute(insert(_ATTENDEES).returning(_ATTENDEES.c.id),
+                                     audience_row(meeting.id, device_token, code, utcnow())).scalar_one()
             return Audience(new_id, code)
         except IntegrityError:
             if attempt == 2:

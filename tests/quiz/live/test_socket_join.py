@@ -110,7 +110,7 @@ def test_a_taken_code_fails_the_batch_which_is_then_stored_one_by_one(app, sessi
     taken = joining.join_anonymous(session, open_meeting, "first")
     session.commit()
     picks = iter(taken.code + "C" * 10 + "D" * 10 + "E" * 10)  # the batch's first code repeats a stored one
-    monkeypatch.setattr(audience.secrets, "choice", lambda alphabet: next(picks))
+    monkeypatch.setattr(joining.secrets, "choice", lambda alphabet: next(picks))
     writer = audience.AudienceWriter(app, lambda run: None, lambda meeting_id: None)
     batch = [PendingJoin(open_meeting.id, "a"), PendingJoin(open_meeting.id, "b")]
     writer.process(batch)
