@@ -111,19 +111,35 @@ class UnitAttendance:
 def summary(session: Session, meeting: Meeting) -> list[UnitAttendance]:
     """Attendance per participating unit (anonymous audience not counted), in the units' order. Counted by the
     database: the projector refreshes this while thousands of phones join."""
+    per_venue = summary_by_venue(session, meeting)
     rows = {unit.id: UnitAttendance(unit.id, unit.name) for unit in meeting.units}
+    for units in per_venue.values():
+        for unit in units:
+            row = rows[unit.unit_id]
+            row.expected, row.present, row.leave = (row.expected + unit.expected, row.present + unit.present,
+                                                    row.leave + unit.leave)
+    return list(rows.values())
+
+
+def summary_by_venue(session: Session, meeting: Meeting) -> dict[int | None, list[UnitAttendance]]:
+    """`summary` for each venue (venue id → its units that have someone there; None: the convening hall), from
+    one query: a meeting of eleven halls refreshes every projector at once."""
+    names = {unit.id: (position, unit.name) for position, unit in enumerate(meeting.units)}
+    per_venue: dict[int | None, dict[int, UnitAttendance]] = {}
     counts = session.execute(
-        select(Attendee.unit_id, Attendee.status, func.count())
+        select(Attendee.venue_id, Attendee.unit_id, Attendee.status, func.count())
         .where(Attendee.meeting_id == meeting.id, Attendee.anonymous.is_(False), Attendee.unit_id.is_not(None))
-        .group_by(Attendee.unit_id, Attendee.status))
-    for unit_id, status, number in counts:
-        row = rows.get(unit_id)
-        if row is None:
+        .group_by(Attendee.venue_id, Attendee.unit_id, Attendee.status))
+    for venue_id, unit_id, status, number in counts:
+        if unit_id not in names:
             continue
+        units = per_venue.setdefault(venue_id, {})
+        row = units.setdefault(unit_id, UnitAttendance(unit_id, names[unit_id][1]))
         row.expected += number
         row.present += number if status == "present" else 0
         row.leave += number if status == "leave" else 0
-    return list(rows.values())
+    return {venue_id: sorted(units.values(), key=lambda u: names[u.unit_id][0])
+            for venue_id, units in per_venue.items()}
 
 
 def present_count(session: Session, meeting: Meeting, named_only: bool = False) -> int:
@@ -137,8 +153,13 @@ def present_count(session: Session, meeting: Meeting, named_only: bool = False) 
 
 def anonymous_count(session: Session, meeting: Meeting) -> int:
     """The anonymous audience (旁听) that joined."""
-    return session.scalar(select(func.count()).select_from(Attendee).where(
-        Attendee.meeting_id == meeting.id, Attendee.anonymous.is_(True))) or 0
+    return sum(anonymous_by_venue(session, meeting).values())
+
+
+def anonymous_by_venue(session: Session, meeting: Meeting) -> dict[int | None, int]:
+    """The anonymous audience per venue (None: the convening hall)."""
+    return dict(session.execute(select(Attendee.venue_id, func.count()).where(
+        Attendee.meeting_id == meeting.id, Attendee.anonymous.is_(True)).group_by(Attendee.venue_id)).all())
 
 
 def stood_in_for(attendee: Attendee) -> Attendee | None:

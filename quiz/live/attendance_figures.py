@@ -1,4 +1,4 @@
-"""Attendance figures — 应到 / 实到 / 请假 / 缺席 / 代会, per unit and overall — from one query. The quarter
+"""Attendance figures — 应到 / 实到 / 请假 / 缺席 / 代会, per unit, per venue and overall — from one query. The quarter
 page, the 通报 (.docx and printable), the .xlsx and every meeting's minutes use these, so they agree.
 
 The rule (the ranking's, quiz/quarter/ranking.py): 应到 is everyone on a meeting's list but the anonymous audience;
@@ -63,3 +63,22 @@ def attendance_figures(session: Session, meeting_ids: list[int],
         figures.add(status, number)
         total.add(status, number)
     return [figures for _, figures in sorted(per_unit.values(), key=lambda pair: pair[0])], total
+
+
+def venue_figures(session: Session, meeting_id: int) -> dict[int | None, tuple[list[Figures], Figures]]:
+    """One meeting's figures per venue (venue id → per unit and the venue's total; None: the convening hall),
+    by the same rule: the venues' totals add up to the meeting's."""
+    rows = session.execute(
+        select(Attendee.venue_id, Unit.id, Unit.name, Unit.position, Attendee.status, func.count())
+        .select_from(Attendee).outerjoin(Unit, Attendee.unit_id == Unit.id)
+        .where(Attendee.meeting_id == meeting_id, Attendee.anonymous.is_(False))
+        .group_by(Attendee.venue_id, Unit.id, Unit.name, Unit.position, Attendee.status)).all()
+    venues: dict[int | None, tuple[dict[int | None, tuple[tuple, Figures]], Figures]] = {}
+    for venue_id, unit_id, name, position, status, number in rows:
+        per_unit, total = venues.setdefault(venue_id, ({}, Figures("合计")))
+        order = (position, name) if unit_id is not None else (10**9, "")
+        _, figures = per_unit.setdefault(unit_id, (order, Figures(name or "未分单位")))
+        figures.add(status, number)
+        total.add(status, number)
+    return {venue_id: ([f for _, f in sorted(per_unit.values(), key=lambda pair: pair[0])], total)
+            for venue_id, (per_unit, total) in venues.items()}

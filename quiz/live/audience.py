@@ -39,6 +39,7 @@ class PendingJoin:
 
     meeting_id: int
     device_token: str
+    venue_id: int | None = None  # the venue whose join code it used (None: the convening hall)
     done: threading.Event = field(default_factory=threading.Event)
     audience: Audience | None = None
     refusal: str = ""
@@ -54,9 +55,9 @@ class AudienceWriter(BatchWriter[PendingJoin]):
         super().__init__(app, start_task)
         self._on_commit = on_commit
 
-    def join(self, meeting_id: int, device_token: str) -> Audience:
+    def join(self, meeting_id: int, device_token: str, venue_id: int | None = None) -> Audience:
         """Queue a listener and wait until it is stored; JoinRefused with the reason otherwise."""
-        pending = PendingJoin(meeting_id, device_token)
+        pending = PendingJoin(meeting_id, device_token, venue_id)
         if not self.put_and_wait(pending, JOIN_TIMEOUT_S):
             raise JoinRefused("服务器繁忙，请稍后重试")
         if pending.audience is None:
@@ -98,7 +99,7 @@ def store_batch(session: Session, batch: list[PendingJoin]) -> set[int]:
         else:
             code = new_code()
             accepted.append((pending, code))
-            rows.append(audience_row(pending.meeting_id, pending.device_token, code, now))
+            rows.append(audience_row(pending.meeting_id, pending.device_token, code, now, pending.venue_id))
     if not rows:
         return set()
     stored = {row.code: row.id for row in session.execute(

@@ -1,6 +1,6 @@
 """The demo: a roster shaped like the Guigang meeting in the seed article (5 counties and 8 city units, each
-with a secretary and a few others; every name obviously made up) and a demo meeting. Created once, on an
-empty roster, by the README's first command.
+with a secretary and a few others; every name obviously made up) and a demo meeting, held in a main hall and two
+county branch venues (分会场). Created once, on an empty roster, by the README's first command.
 
 Demo data stays demo: its units, people and meeting are marked `demo`, never count in a quarter, a ranking,
 a report or an export, and staff clear them with one recorded action (`clear_demo`, offered on the roster
@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from quiz.live import hooks
+from quiz.live import hooks, venues
 from quiz.live.meetings import MeetingPlan, create_meeting, quarter_of, remove_meeting
 from quiz.live.models import Attendee, Meeting, meeting_units
 from quiz.roster import service as roster
@@ -55,6 +55,10 @@ def create_demo(session: Session, today: date | None = None) -> Meeting | None:
         person.demo = True
     meeting = create_meeting(session, plan)
     meeting.demo = True
+    # Two counties attend from their own halls (分会场), as a city's meeting often is held.
+    for county in COUNTIES[:2]:
+        hall = venues.add_venue(session, meeting, f"{county}分会场", f"{county}委办公室", actor="demo")
+        venues.move_units(session, meeting, [u.id for u in units if u.name == county], hall, actor="demo")
     session.flush()
     return meeting
 

@@ -22,12 +22,12 @@ from core.accounts.roles import Role, allows
 from core.db import BUSY_MESSAGE, DatabaseBusy, db, utcnow
 from core.flood import FloodGuard, Rate
 from core.realtime import socketio
-from quiz.live import attendance, commands, hooks, joining, meetings, payloads, protocol, snapshots
+from quiz.live import attendance, commands, hooks, joining, meetings, payloads, protocol, snapshots, venues
 from quiz.live.audience import AudienceWriter
 from quiz.live.audience import JoinRefused as AudienceRefused
 from quiz.live.engine import IllegalMove
 from quiz.live.models import Attendee, Meeting
-from quiz.live.publish import join_url
+from quiz.live.publish import public_base
 from quiz.live.writer import Submission
 
 RELEASED_MESSAGE = commands.BINDING_ENDED_MESSAGE
@@ -45,6 +45,7 @@ class Identity:
     user_id: int | None = None  # a host's account and session stamp, checked again before each command
     stamp: str = ""
     code: str = ""  # a phone's personal code: an audience member joined over the socket learns it by WHO_AM_I
+    venue_id: int | None = None  # a phone's or projector's venue (None: the convening hall); an operator's venue
 
 
 CONNECTIONS: dict[str, Identity] = {}
@@ -61,8 +62,8 @@ def identify(auth: Any) -> Identity | None:
     if isinstance(auth, payloads.AudienceAuth):
         return _audience(auth.join, auth.browser)
     if isinstance(auth, payloads.ScreenAuth):
-        meeting = session.query(Meeting).filter_by(screen_token=auth.screen).one_or_none()
-        return Identity("screen", meeting.id) if meeting else None
+        found = venues.screen_venue(session, auth.screen)
+        return Identity("screen", found[0], venue_id=found[1]) if found else None
     if isinstance(auth, payloads.HostAuth):
         guard.load_current_user()  # the session stamp is checked here: a logged-out cookie is refused
         user = g.get("user")
@@ -78,7 +79,7 @@ def _phone(code: str, device: str) -> Identity | None:
     bound = joining.phone_binding(db.session, code)
     if bound and bound.device_token and secrets.compare_digest(bound.device_token.encode(), device.encode()):
         return Identity("phone", bound.meeting_id, bound.attendee_id, f"attendee:{bound.attendee_id}", device=device,
-                        code="".join(code.split()).upper())  # as the seat card prints it
+                        code="".join(code.split()).upper(), venue_id=bound.venue_id)  # as the seat card prints it
     _count_guess(throttle.DEVICE, code)
     return None
 
@@ -99,10 +100,11 @@ def _audience(join_code: str, browser: str) -> Identity | None:
     db.session.rollback()  # the pooled connection goes back before the wait for the batch
     device = attendance.new_device_token()
     try:
-        audience = _audience_writer().join(meeting.id, device)
+        audience = _audience_writer().join(meeting.id, device, meeting.venue_id)
     except AudienceRefused as refused:
         raise RefusedConnection(str(refused)) from refused
-    return Identity("phone", meeting.id, audience.id, f"attendee:{audience.id}", device=device, code=audience.code)
+    return Identity("phone", meeting.id, audience.id, f"attendee:{audience.id}", device=device, code=audience.code,
+                    venue_id=meeting.venue_id)
 
 
 def _audience_writer() -> AudienceWriter:
@@ -139,6 +141,8 @@ def on_connect(auth: Any = None):  # type: ignore[no-untyped-def]
         return False
     CONNECTIONS[request.sid] = identity
     join_room(ROOMS[identity.kind](identity.meeting_id))
+    if identity.kind == "screen" and identity.venue_id is not None:
+        join_room(protocol.venue_screen(identity.venue_id))
     if identity.attendee_id is not None:
         join_room(protocol.attendee(identity.attendee_id))
     return True
@@ -163,10 +167,10 @@ def state_for(identity: Identity) -> dict[str, Any]:
     meeting = session.get(Meeting, identity.meeting_id)
     if identity.kind == "phone":
         return snapshots.personal_state(session, meeting, session.get(Attendee, identity.attendee_id))
-    url = join_url(current_app, meeting)
+    base = public_base(current_app)
     if identity.kind == "screen":
-        return snapshots.screen_state(session, meeting, url)
-    return snapshots.host_state(session, meeting, url)
+        return snapshots.screen_state(session, meeting, base, venue_id=identity.venue_id)
+    return snapshots.host_state(session, meeting, base)
 
 
 @socketio.on(protocol.SYNC)

@@ -28,6 +28,11 @@ def cards_context(meeting: Meeting, base: str) -> dict:
     """What the seat-card page shows: every named attendee, the address phones use, a warning if unusable."""
     from quiz.live.qr import public_url_problem
 
+    from quiz.live import venues
+
     attendees = [a for a in meeting.attendees if not a.anonymous]
-    return {"meeting": meeting, "attendees": attendees, "base": base,
+    # With branch venues every card says where its holder attends (venue id → name; None: the convening hall).
+    names = {None if v.position == 0 else v.id: v.name for v in meeting.venues} if venues.has_branches(meeting) \
+        else {}
+    return {"meeting": meeting, "attendees": attendees, "base": base, "venue_names": names,
             "url_warning": public_url_problem(current_app.config["PUBLIC_URL"])}

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from quiz.live.meetings import CODE_ALPHABET
-from quiz.live.models import Attendee, Meeting
+from quiz.live.models import Attendee, Meeting, Venue
 
 AUDIENCE_NAME = "旁听人员"
 CODE_LENGTH = 10  # 50 bits: a collision is retried, never expected
@@ -30,7 +30,11 @@ NOT_ANONYMOUS_MESSAGE = "本次会议不接受匿名旁听，请使用座位卡�
 _ATTENDEES = Attendee.__table__
 _TARGET = (select(Meeting.id, Meeting.title, Meeting.allow_anonymous, Meeting.join_code)
            .where(Meeting.join_code == bindparam("code"), Meeting.status != "ended"))
-_BINDING = select(_ATTENDEES.c.id, _ATTENDEES.c.meeting_id, _ATTENDEES.c.device_token).where(
+_BRANCH_TARGET = (select(Meeting.id, Meeting.title, Meeting.allow_anonymous, Venue.join_code, Venue.id.label("venue_id"),
+                         Venue.name.label("venue_name"))
+                  .join(Venue, Venue.meeting_id == Meeting.id)
+                  .where(Venue.join_code == bindparam("code"), Meeting.status != "ended"))
+_BINDING = select(_ATTENDEES.c.id, _ATTENDEES.c.meeting_id, _ATTENDEES.c.device_token, _ATTENDEES.c.venue_id).where(
     _ATTENDEES.c.code == bindparam("code"))
 
 
@@ -40,12 +44,15 @@ class NotAnonymous(ValueError):
 
 @dataclass(frozen=True)
 class JoinTarget:
-    """What the join page and the anonymous join need of an open meeting."""
+    """What the join page and the anonymous join need of an open meeting, at the venue whose code was typed
+    (`venue_id` None: the convening hall, whose code is the meeting's)."""
 
     id: int
     title: str
     allow_anonymous: bool
     join_code: str
+    venue_id: int | None = None
+    venue_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,12 +70,18 @@ class PhoneBinding:
     attendee_id: int
     meeting_id: int
     device_token: str | None
+    venue_id: int | None = None  # None: the convening hall
 
 
 def join_target(session: Session, join_code: str) -> JoinTarget | None:
-    """The open meeting with this join code."""
-    row = session.execute(_TARGET, {"code": join_code.strip()}).first()
-    return JoinTarget(row.id, row.title, bool(row.allow_anonymous), row.join_code) if row else None
+    """The open meeting with this join code: the meeting's own (its convening hall) or a branch venue's."""
+    code = join_code.strip()
+    row = session.execute(_TARGET, {"code": code}).first()
+    if row is not None:
+        return JoinTarget(row.id, row.title, bool(row.allow_anonymous), row.join_code)
+    row = session.execute(_BRANCH_TARGET, {"code": code}).first()
+    return JoinTarget(row.id, row.title, bool(row.allow_anonymous), row.join_code, row.venue_id,
+                      row.venue_name) if row else None
 
 
 class JoinTargets:
@@ -108,10 +121,12 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def audience_row(meeting_id: int, device_token: str, code: str, now: datetime) -> dict[str, Any]:
-    """The attendees row of a listener, checked in and bound to its device (the columns' defaults do the rest)."""
+def audience_row(meeting_id: int, device_token: str, code: str, now: datetime, venue_id: int | None = None
+                 ) -> dict[str, Any]:
+    """The attendees row of a listener, checked in and bound to its device, at the venue whose code it joined
+    with (the columns' defaults do the rest)."""
     return {"meeting_id": meeting_id, "name": AUDIENCE_NAME, "anonymous": True, "status": "present",
-            "checked_in_at": now, "device_token": device_token, "code": code}
+            "checked_in_at": now, "device_token": device_token, "code": code, "venue_id": venue_id}
 
 
 def join_anonymous(session: Session, meeting: JoinTarget | Meeting, device_token: str) -> Audience:
@@ -123,7 +138,8 @@ def join_anonymous(session: Session, meeting: JoinTarget | Meeting, device_token
         code = new_code()
         try:
             new_id = session.execute(insert(_ATTENDEES).returning(_ATTENDEES.c.id),
-                                     audience_row(meeting.id, device_token, code, utcnow())).scalar_one()
+                                     audience_row(meeting.id, device_token, code, utcnow(),
+                                                  getattr(meeting, "venue_id", None))).scalar_one()
             return Audience(new_id, code)
         except IntegrityError:
             if attempt == 2:
@@ -138,4 +154,4 @@ def phone_binding(session: Session, code: str) -> PhoneBinding | None:
     if not cleaned or len(cleaned) > 12:
         return None
     row = session.execute(_BINDING, {"code": cleaned}).first()
-    return PhoneBinding(row.id, row.meeting_id, row.device_token) if row else None
+    return PhoneBinding(row.id, row.meeting_id, row.device_token, row.venue_id) if row else None

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from core.accounts.models import User
 from core.accounts.roles import Role
-from quiz.live import hooks
-from quiz.live.models import Attendee, Meeting, MeetingEvent, Segment, meeting_hosts
+from quiz.live import hooks, venues
+from quiz.live.models import Attendee, Meeting, MeetingEvent, Segment, Venue, meeting_hosts
 from quiz.live.scoring import DEFAULT_SCORING
 from quiz.roster import service as roster
 from quiz.roster.models import Person, Unit
@@ -97,6 +97,7 @@ def create_meeting(session: Session, plan: MeetingPlan, creator: User | None = N
         join_code=unique_code(session, Meeting.join_code, 6, "0123456789"),
         screen_token=secrets.token_urlsafe(24), status="open",
     )
+    meeting.venues = [Venue(position=0, name=venues.CONVENING_NAME)]
     meeting.units = list(session.scalars(select(Unit).where(Unit.id.in_(plan.unit_ids))))
     agenda = list(plan.agenda)
     if "pledge" not in agenda and _bottom_units_last_quarter(session, plan.quarter) & set(plan.unit_ids):
@@ -175,7 +176,9 @@ def copy_meeting(session: Session, source: Meeting, held_on: date, creator: User
         agenda=[s.kind for s in source.segments], rehearsal=False, allow_anonymous=source.allow_anonymous,
         settings=dict(source.settings), host_ids=[user.id for user in source.hosts],
     )
-    return create_meeting(session, plan, creator)
+    meeting = create_meeting(session, plan, creator)
+    venues.copy_venues(session, source, meeting)
+    return meeting
 
 
 def delete_meeting(session: Session, meeting: Meeting, actor: str) -> None:
@@ -217,8 +220,11 @@ def _visible(query, user: User | None):  # type: ignore[no-untyped-def]
 
 
 def by_join_code(session: Session, code: str) -> Meeting | None:
-    """The open meeting with this join code."""
-    return session.scalar(select(Meeting).where(Meeting.join_code == code.strip(), Meeting.status != "ended"))
+    """The open meeting with this join code (the meeting's own or one of its branch venues')."""
+    code = code.strip()
+    branch = select(Venue.meeting_id).where(Venue.join_code == code)
+    return session.scalar(select(Meeting).where((Meeting.join_code == code) | Meeting.id.in_(branch),
+                                                Meeting.status != "ended"))
 
 
 def attendee_by_code(session: Session, code: str) -> Attendee | None:

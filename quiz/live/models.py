@@ -42,6 +42,14 @@ meeting_hosts = Table(
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
+# The 分会场管理员 accounts that may act at a venue (its attendance, devices and paper tallies; never the meeting).
+venue_operators = Table(
+    "venue_operators",
+    Base.metadata,
+    Column("venue_id", ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
 
 class Meeting(Base):
     """One 书记问效 meeting. `revision` grows with every state change; host commands name the revision they
@@ -68,6 +76,8 @@ class Meeting(Base):
     demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Set when the host first starts it: only then was the meeting held (召开); a never-held one may be deleted.
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The venue presiding now (主会场); None: the convening venue (position 0). A handover is logged.
+    main_venue_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     units: Mapped[list[Unit]] = relationship(secondary=meeting_units, order_by=Unit.position)
@@ -76,6 +86,30 @@ class Meeting(Base):
         back_populates="meeting", order_by="Segment.position", cascade="all, delete-orphan")
     attendees: Mapped[list[Attendee]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", foreign_keys="Attendee.meeting_id")
+    venues: Mapped[list[Venue]] = relationship(
+        back_populates="meeting", order_by="Venue.position", cascade="all, delete-orphan")
+
+
+class Venue(Base):
+    """One hall of a meeting: the convening hall (position 0, whose join code and projector URL are the
+    meeting's own) or a branch venue (分会场) with its own code, projector URL, 负责人 and operators.
+    An attendee's `venue_id` names where they attend; None means the convening hall."""
+
+    __tablename__ = "venues"
+    __table_args__ = (UniqueConstraint("meeting_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(60))
+    leader: Mapped[str] = mapped_column(String(60), default="")  # 负责人
+    # None for the convening hall: its codes are the meeting's (one home each).
+    join_code: Mapped[str | None] = mapped_column(String(8), unique=True, nullable=True)
+    screen_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="venues")
+    operators: Mapped[list[User]] = relationship(secondary=venue_operators, order_by=User.username)
 
 
 class Segment(Base):
@@ -118,8 +152,11 @@ class Attendee(Base):
     device_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
     pending_device_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
     pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="SET NULL"), nullable=True,
+                                                 index=True)
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendees", foreign_keys=[meeting_id])
+    venue: Mapped[Venue | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
     deputy: Mapped[Attendee | None] = relationship(remote_side=[id])
 
@@ -192,6 +229,25 @@ class Answer(Base):
     correct: Mapped[bool] = mapped_column(Boolean, default=False)
     score: Mapped[float] = mapped_column(Float, default=0.0)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AnswerTally(Base):
+    """Paper answers to an 全员答题 round at a venue without phones, counted by its operator: one row per
+    (round, venue), so entering it again corrects the count instead of adding to it (counted once).
+
+    `counts`: per option letter (单选/多选) or 正确/错误 (判断), as the room's distribution counts them."""
+
+    __tablename__ = "answer_tallies"
+    __table_args__ = (UniqueConstraint("round_id", "venue_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    entered_by: Mapped[str] = mapped_column(String(64))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class MeetingEvent(Base):

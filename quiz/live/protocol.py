@@ -35,8 +35,18 @@ def phones(meeting_id: int) -> str:
 
 
 def screen(meeting_id: int) -> str:
-    """The projector(s) of the meeting."""
+    """Every projector of the meeting, at every venue (counts go here; states go to each venue's room)."""
     return f"m{meeting_id}:screen"
+
+
+def venue_screen(venue_id: int) -> str:
+    """The projector(s) of one venue (each hall's shows its own code and attendance)."""
+    return f"v{venue_id}:screen"
+
+
+def venue_operators(venue_id: int) -> str:
+    """The operator pages of one venue (分会场管理员)."""
+    return f"v{venue_id}:operators"
 
 
 def host(meeting_id: int) -> str:

@@ -13,15 +13,30 @@ from core.db import db, utcnow
 from core.realtime import socketio
 from quiz.live import hooks, protocol, snapshots
 from quiz.live import hosting as live
-from quiz.live.models import Answer, Meeting, Round
+from quiz.live.models import Answer, Meeting, Round, Venue
 
 COUNT_INTERVAL_S = 0.25
 
 
-def join_url(app: Flask, meeting: Meeting) -> str:
-    """The address phones open (PUBLIC_URL when set)."""
-    base = app.config["PUBLIC_URL"] or f"http://{app.config['HOST']}:{app.config['PORT']}"
-    return f"{base}/j/{meeting.join_code}"
+def public_base(app: Flask) -> str:
+    """Where every venue reaches the server: PUBLIC_URL when set."""
+    return app.config["PUBLIC_URL"] or f"http://{app.config['HOST']}:{app.config['PORT']}"
+
+
+def join_url(app: Flask, meeting: Meeting, venue: Venue | None = None) -> str:
+    """The address phones open at a venue (the convening hall's is the meeting's code)."""
+    code = venue.join_code if venue is not None and venue.join_code else meeting.join_code
+    return f"{public_base(app)}/j/{code}"
+
+
+def _emit_screens(session, meeting: Meeting, public: dict | None, local: bool = False) -> dict:  # type: ignore[no-untyped-def]
+    """Each venue's projectors get their venue's view; returns the convening hall's (the console's base)."""
+    states = snapshots.screen_states(session, meeting, public_base(current_app), public)
+    for venue in meeting.venues:
+        socketio.emit(protocol.STATE, states[venue.id], to=protocol.venue_screen(venue.id), ignore_queue=local)
+    if not meeting.venues:  # a meeting from before venues that lost its row: its one projector room
+        socketio.emit(protocol.STATE, states[None], to=protocol.screen(meeting.id), ignore_queue=local)
+    return states[None]
 
 
 def publish(meeting: Meeting, roster: bool = False, local: bool = False) -> None:
@@ -29,14 +44,12 @@ def publish(meeting: Meeting, roster: bool = False, local: bool = False) -> None
     console's attendee rows are sent only then); `local` to this worker's clients only, not through the message
     queue (the resync after a Redis outage). Each view is built once and the next one extends it."""
     session = db.session
-    url = join_url(current_app, meeting)
     public = snapshots.public_state(session, meeting)
     socketio.emit(protocol.STATE, public, to=protocol.phones(meeting.id), ignore_queue=local)
     # Let the phones' sockets flush before the heavier projector and console states are built.
     socketio.sleep(0)
-    screen = snapshots.screen_state(session, meeting, url, public)
-    socketio.emit(protocol.STATE, screen, to=protocol.screen(meeting.id), ignore_queue=local)
-    _emit_host(meeting, snapshots.host_state(session, meeting, url, roster, screen), local)
+    screen = _emit_screens(session, meeting, public, local)
+    _emit_host(meeting, snapshots.host_state(session, meeting, public_base(current_app), roster, screen), local)
 
 
 def _emit_host(meeting: Meeting, state: dict, local: bool = False) -> None:
@@ -135,10 +148,9 @@ class CountTicker:
             meeting = db.session.get(Meeting, meeting_id)
             if meeting is None:  # deleted since the check-in
                 continue
-            url = join_url(self.app, meeting)
-            screen = snapshots.screen_state(db.session, meeting, url)
-            socketio.emit(protocol.STATE, screen, to=protocol.screen(meeting_id))
-            _emit_host(meeting, snapshots.host_state(db.session, meeting, url, roster=True, screen=screen))
+            screen = _emit_screens(db.session, meeting, None)
+            _emit_host(meeting, snapshots.host_state(db.session, meeting, public_base(self.app), roster=True,
+                                                     screen=screen))
 
     def _emit_votes(self, item_ids: set[int]) -> None:
         if not item_ids:

@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from quiz.live import attendance, guidance, hooks
+from quiz.live import attendance, guidance, hooks, venues
+from quiz.live.attendance_figures import venue_figures
 from quiz.live.answers import host_view, participant_view
 from quiz.live.calling import POOL_KINDS
 from quiz.live.engine import PHASE_LABELS, Phase
-from quiz.live.models import Answer, Attendee, Meeting, PersonDraw, Round
+from quiz.live.models import Answer, Attendee, Meeting, PersonDraw, Round, Venue
 from quiz.roster.names import with_hints
 
 
@@ -29,8 +30,13 @@ def _called(attendee: Attendee | None) -> dict[str, Any] | None:
     if attendee is None:
         return None
     unit = attendee.unit.name if attendee.unit else ""
-    return {"attendee_id": attendee.id, "name": attendee.name, "unit": unit, "position": attendee.position,
-            "line": f"请问{unit}{attendee.position}{attendee.name}"}
+    called = {"attendee_id": attendee.id, "name": attendee.name, "unit": unit, "position": attendee.position,
+              "line": f"请问{unit}{attendee.position}{attendee.name}", "venue_id": None, "venue": ""}
+    meeting = attendee.meeting
+    if venues.has_branches(meeting):  # the called person's hall shows it is theirs; the others say where
+        venue = venues.venue_of(meeting, attendee)
+        called["venue_id"], called["venue"] = (venue.id, venue.name) if venue else (None, "")
+    return called
 
 
 def eligible_count(session: Session, meeting: Meeting, round_: Round) -> int:
@@ -99,33 +105,104 @@ def public_state(session: Session, meeting: Meeting) -> dict[str, Any]:
     }
 
 
-def screen_state(session: Session, meeting: Meeting, join_url: str, public: dict[str, Any] | None = None
-                 ) -> dict[str, Any]:
-    """The projector's view: the public state (`public`, when the caller built it already), attendance, the
-    join address and the draw's roll of names."""
+def venue_part(meeting: Meeting, venue: Venue | None, base_url: str) -> dict[str, Any]:
+    """Who a venue is and how phones join it: its code and address (the meeting's own for the convening hall)."""
+    main = venues.main_venue(meeting)
+    code = venue.join_code if venue is not None and venue.join_code else meeting.join_code
+    return {"venue": {"id": venue.id if venue else None, "name": venue.name if venue else venues.CONVENING_NAME,
+                      "leader": venue.leader if venue else "", "branch": bool(venue and venues.is_branch(venue)),
+                      "main": main is None or (venue is not None and venue.id == main.id),
+                      "main_name": main.name if main else venues.CONVENING_NAME,
+                      "count": len(meeting.venues)},
+            "join": {"url": f"{base_url}/j/{code}", "code": code}}
+
+
+def screen_states(session: Session, meeting: Meeting, base_url: str, public: dict[str, Any] | None = None
+                  ) -> dict[int | None, dict[str, Any]]:
+    """Every venue's projector view (venue id → state): the shared part is built once, and the attendance of
+    every hall comes from one query."""
+    shared = _screen_shared(session, meeting, public)
+    per_venue = attendance.summary_by_venue(session, meeting)
+    listeners = attendance.anonymous_by_venue(session, meeting)
+    hall = venues.convening(meeting)
+    overall = _attendance_part([u for units in per_venue.values() for u in units], sum(listeners.values()))
+    states = {}
+    for venue in meeting.venues or [None]:
+        key = None if venue is None or not venues.is_branch(venue) else venue.id
+        here = _attendance_part(per_venue.get(key, []), listeners.get(key, 0))
+        # A one-hall meeting's projector shows the meeting's units even where nobody is expected yet.
+        if not venues.has_branches(meeting):
+            here = _attendance_part(attendance.summary(session, meeting), listeners.get(key, 0))
+        states[venue.id if venue else None] = shared | venue_part(meeting, venue, base_url) | {
+            "attendance": here | {"overall": {"expected": overall["expected"], "present": overall["present"]}}}
+    if hall is not None:
+        states[None] = states[hall.id]
+    return states
+
+
+def _attendance_part(units: list[attendance.UnitAttendance], anonymous: int) -> dict[str, Any]:
+    return {"expected": sum(u.expected for u in units), "present": sum(u.present for u in units),
+            "anonymous": anonymous,
+            "units": [{"name": u.name, "expected": u.expected, "present": u.present} for u in units]}
+
+
+def _screen_shared(session: Session, meeting: Meeting, public: dict[str, Any] | None) -> dict[str, Any]:
     draw = session.get(PersonDraw, meeting.current_draw_id) if meeting.current_draw_id else None
-    units = attendance.summary(session, meeting)
     roll = None
     if draw is not None:
         shown = draw.candidates[:60]
         by_id = {a.id: a for a in session.scalars(select(Attendee).where(Attendee.id.in_(shown)))}
         roll = {"draw_id": draw.id, "names": [_called(by_id[i])["line"][2:] for i in shown if i in by_id]}
     return (public or public_state(session, meeting)) | {
-        "join": {"url": join_url, "code": meeting.join_code},
-        "attendance": {"expected": sum(u.expected for u in units), "present": sum(u.present for u in units),
-                       "anonymous": attendance.anonymous_count(session, meeting),
-                       "units": [{"name": u.name, "expected": u.expected, "present": u.present} for u in units]},
         "roll": roll,
         "results": meeting_results(session, meeting) if segment_kind(meeting) == "results" else None,
     }
 
 
-def host_state(session: Session, meeting: Meeting, join_url: str, roster: bool = True,
+def screen_state(session: Session, meeting: Meeting, base_url: str, public: dict[str, Any] | None = None,
+                 venue_id: int | None = None) -> dict[str, Any]:
+    """One projector's view: the public state (`public`, when the caller built it already), its venue's
+    attendance and join address, and the draw's roll of names. `venue_id` None: the convening hall."""
+    states = screen_states(session, meeting, base_url, public)
+    return states.get(venue_id) or states[None]
+
+
+def venues_part(session: Session, meeting: Meeting, base_url: str) -> list[dict[str, Any]]:
+    """The console's list of halls: each one's codes, projector address, 负责人 and attendance figures (by the
+    same rule as the minutes': 实到 + 请假 + 缺席 + 代会 = 应到)."""
+    figures = venue_figures(session, meeting.id)
+    listeners = attendance.anonymous_by_venue(session, meeting)
+    main = venues.main_venue(meeting)
+    rows = []
+    for venue in meeting.venues:
+        key = venue.id if venues.is_branch(venue) else None
+        total = figures.get(key, ([], None))[1]
+        code = venue.join_code or meeting.join_code
+        rows.append({"id": venue.id, "name": venue.name, "leader": venue.leader, "branch": venues.is_branch(venue),
+                     "main": main is not None and venue.id == main.id, "join_code": code,
+                     "join_url": f"{base_url}/j/{code}",
+                     "screen_url": f"{base_url}/s/{venue.screen_token or meeting.screen_token}",
+                     "operators": [u.display_name or u.username for u in venue.operators],
+                     "attendance": {"expected": total.expected if total else 0,
+                                    "present": total.present if total else 0, "leave": total.leave if total else 0,
+                                    "absent": total.absent if total else 0,
+                                    "deputized": total.deputized if total else 0,
+                                    "unchecked": total.unchecked if total else 0,
+                                    "anonymous": listeners.get(key, 0)}})
+    return rows
+
+
+def host_state(session: Session, meeting: Meeting, base_url: str, roster: bool = True,
                screen: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The console's view: everything, including the previewed question with its key. With `roster`, also the
-    named attendees' rows (the anonymous audience is only counted); broadcasts that change no attendee leave
-    them out, and the console keeps the rows it has. `screen`: the projector's view, when already built."""
-    state = dict(screen or screen_state(session, meeting, join_url))
+    """The console's view: everything, including the previewed question with its key, and every venue. With
+    `roster`, also the named attendees' rows (the anonymous audience is only counted); broadcasts that change no
+    attendee leave them out, and the console keeps the rows it has. `screen`: the convening hall's projector
+    view, when already built."""
+    state = dict(screen or screen_state(session, meeting, base_url))
+    if venues.has_branches(meeting):  # the console counts the whole meeting; each venue is in "venues"
+        state["attendance"] = _attendance_part(attendance.summary(session, meeting),
+                                               attendance.anonymous_count(session, meeting))
+    state["venues"] = venues_part(session, meeting, base_url)
     round_ = session.get(Round, meeting.current_round_id) if meeting.current_round_id else None
     if round_ is not None:
         state["current"] = {"id": round_.id, "phase": round_.phase, "mode": round_.mode,
@@ -158,14 +235,16 @@ def _attendee_row(attendee: Attendee) -> dict[str, Any]:
             "bound": attendee.device_token is not None, "pending": attendee.pending_device_token is not None,
             "pending_code": attendance.confirmation_code(attendee.pending_device_token)
             if attendee.pending_device_token else None,
-            "excluded": attendee.excluded_from_draw, "deputy_id": attendee.deputy_id}
+            "excluded": attendee.excluded_from_draw, "deputy_id": attendee.deputy_id,
+            "venue_id": attendee.venue_id}
 
 
 def personal_state(session: Session, meeting: Meeting, attendee: Attendee) -> dict[str, Any]:
     """One phone's view: the public state plus who they are and their own answer (and result once revealed)."""
     state = public_state(session, meeting)
     me = {"id": attendee.id, "name": attendee.name, "unit": attendee.unit.name if attendee.unit else "",
-          "unit_id": attendee.unit_id, "anonymous": attendee.anonymous}
+          "unit_id": attendee.unit_id, "anonymous": attendee.anonymous,
+          "venue_id": venues.venue_id_of(meeting, attendee) if venues.has_branches(meeting) else None}
     round_ = state["round"]
     if round_ is not None:
         answer = session.scalar(select(Answer).where(Answer.round_id == round_["id"],

@@ -63,6 +63,9 @@ class Ballot(Base):
     token: Mapped[str] = mapped_column(String(43), primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("review_items.id", ondelete="CASCADE"), index=True)
     rater_group: Mapped[str] = mapped_column(String(30), default="")
+    # The rater's venue, like the group a category of raters, not a person: per-venue results are shown only
+    # where a venue holds at least the item's minimum of ballots (docs/security.md).
+    venue_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     scores: Mapped[dict[str, float]] = mapped_column(JSON)
 
 
@@ -92,6 +95,9 @@ class PaperTally(Base):
     entered_by: Mapped[str] = mapped_column(String(64))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str] = mapped_column(String(200), default="")
+    # Entered by a venue's operator for that venue (one per item and venue: entering again corrects it);
+    # None: by the main console, where each entry adds a batch of counted paper.
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), nullable=True)
 
 
 class Commitment(Base):

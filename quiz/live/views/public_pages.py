@@ -14,7 +14,7 @@ from flask import current_app, make_response, redirect, render_template, request
 from core import throttle
 from core.db import db
 from core.realtime import own_origins
-from quiz.live import attendance, joining, meetings
+from quiz.live import attendance, joining, meetings, venues
 from quiz.live.attendance import Binding
 from quiz.live.commands import ticker
 from quiz.live.models import Meeting
@@ -59,7 +59,18 @@ def join(join_code: str):
     attendee = meetings.attendee_by_code(db.session, code)
     if attendee is None or attendee.meeting_id != meeting.id:
         return _wrong(throttle.PERSONAL, code, meeting, "个人参会码不正确，请核对座位卡", 422)
+    if not attendee.anonymous and attendee.venue_id != meeting.venue_id:
+        return render_template("live/join.html", meeting=meeting, error=_elsewhere(attendee)), 409
     return redirect(url_for("public.phone", code=attendee.code))
+
+
+def _elsewhere(attendee) -> str:  # type: ignore[no-untyped-def]
+    """Where a person who typed their code at another venue's join page belongs (the seat card says it too)."""
+    venue = venues.venue_of(attendee.meeting, attendee)
+    name = venue.name if venue else venues.CONVENING_NAME
+    leader = f"（负责人：{venue.leader}）" if venue and venue.leader else ""
+    return (f"您的参会会场是“{name}”{leader}，不是本会场。请到该会场参会，扫描该会场大屏上的二维码；"
+            f"如确需在本会场参会，请联系会务组调整")
 
 
 def _join_page(meeting: joining.JoinTarget) -> str:
@@ -148,12 +159,16 @@ def phone(code: str):
 
 @public_bp.get("/s/<token>")
 def screen(token: str):
-    """The projector, opened by its own secret URL; read-only."""
-    meeting = db.session.query(Meeting).filter_by(screen_token=token).one_or_none()
-    if meeting is None:
+    """A venue's projector, opened by its own secret URL (the meeting's for the convening hall); read-only."""
+    found = venues.screen_venue(db.session, token)
+    if found is None:
         return render_template("error.html", status=404, message="大屏地址无效"), 404
+    meeting = db.session.get(Meeting, found[0])
+    venue = next((v for v in meeting.venues if v.id == found[1]), None)
     wifi = current_app.config.get("VENUE_WIFI_SSID", "")
     wifi_qr = wifi_text(wifi, current_app.config.get("VENUE_WIFI_PASSWORD", "")) if wifi else None
-    url = join_url(current_app, meeting)
+    url = join_url(current_app, meeting, venue)
     return render_template("live/screen.html", meeting=meeting, join_url=url, loopback_host=unreachable_host(url),
-                           wifi_ssid=wifi, wifi_qr=wifi_qr)
+                           wifi_ssid=wifi, wifi_qr=wifi_qr, token=token, venue=venue,
+                           join_code=venue.join_code if venue and venue.join_code else meeting.join_code,
+                           branches=venues.has_branches(meeting))
