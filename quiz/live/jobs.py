@@ -26,9 +26,8 @@ def seat_cards(context: JobContext) -> None:
 
 def cards_context(meeting: Meeting, base: str) -> dict:
     """What the seat-card page shows: every named attendee, the address phones use, a warning if unusable."""
-    from quiz.live.qr import public_url_problem
-
     from quiz.live import venues
+    from quiz.live.qr import public_url_problem
 
     attendees = [a for a in meeting.attendees if not a.anonymous]
     # With branch venues every card says where its holder attends (venue id → name; None: the convening hall).

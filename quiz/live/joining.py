@@ -30,8 +30,8 @@ NOT_ANONYMOUS_MESSAGE = "本次会议不接受匿名旁听，请使用座位卡�
 _ATTENDEES = Attendee.__table__
 _TARGET = (select(Meeting.id, Meeting.title, Meeting.allow_anonymous, Meeting.join_code)
            .where(Meeting.join_code == bindparam("code"), Meeting.status != "ended"))
-_BRANCH_TARGET = (select(Meeting.id, Meeting.title, Meeting.allow_anonymous, Venue.join_code, Venue.id.label("venue_id"),
-                         Venue.name.label("venue_name"))
+_BRANCH_TARGET = (select(Meeting.id, Meeting.title, Meeting.allow_anonymous, Venue.join_code,
+                         Venue.id.label("venue_id"), Venue.name.label("venue_name"))
                   .join(Venue, Venue.meeting_id == Meeting.id)
                   .where(Venue.join_code == bindparam("code"), Meeting.status != "ended"))
 _BINDING = select(_ATTENDEES.c.id, _ATTENDEES.c.meeting_id, _ATTENDEES.c.device_token, _ATTENDEES.c.venue_id).where(

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from quiz.live import attendance, guidance, hooks, venues
-from quiz.live.attendance_figures import venue_figures
 from quiz.live.answers import host_view, participant_view
+from quiz.live.attendance_figures import venue_figures
 from quiz.live.calling import POOL_KINDS
 from quiz.live.engine import PHASE_LABELS, Phase
 from quiz.live.models import Answer, Attendee, Meeting, PersonDraw, Round, Venue
