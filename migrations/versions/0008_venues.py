@@ -79,6 +79,7 @@ def upgrade() -> None:
     with op.batch_alter_table('paper_tallies', schema=None) as batch_op:
         batch_op.add_column(sa.Column('venue_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_paper_tallies_venue_id_venues'), 'venues', ['venue_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_unique_constraint(batch_op.f('uq_paper_tallies_item_id'), ['item_id', 'venue_id'])
 
     # Every meeting held so far was held in one hall: it becomes the meeting's convening venue.
     op.execute("INSERT INTO venues (meeting_id, position, name, leader, created_at) "
@@ -87,6 +88,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('paper_tallies', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_paper_tallies_item_id'), type_='unique')
         batch_op.drop_constraint(batch_op.f('fk_paper_tallies_venue_id_venues'), type_='foreignkey')
         batch_op.drop_column('venue_id')
 

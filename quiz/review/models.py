@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, utcnow
@@ -88,6 +88,9 @@ class PaperTally(Base):
     """
 
     __tablename__ = "paper_tallies"
+    # One tally per (item, venue): a venue's entered again replaces it. NULL venues (the console's batches)
+    # are distinct to both databases, so the console may add several.
+    __table_args__ = (UniqueConstraint("item_id", "venue_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("review_items.id", ondelete="CASCADE"), index=True)
