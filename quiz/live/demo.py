@@ -56,7 +56,7 @@ def create_demo(session: Session, today: date | None = None) -> Meeting | None:
     meeting = create_meeting(session, plan)
     meeting.demo = True
     # Two counties attend from their own halls (分会场), as a city's meeting often is held.
-    for county in COUNTIES[:2]:
+    for county in COUNTIES[3:5]:
         hall = venues.add_venue(session, meeting, f"{county}分会场", f"{county}委办公室", actor="demo")
         venues.move_units(session, meeting, [u.id for u in units if u.name == county], hall, actor="demo")
     session.flush()
