@@ -97,7 +97,10 @@ class Host:
         self.client = RawClient(self.on_event)
 
     def on_event(self, name: str, data: Any, at: float) -> None:
-        if name == "state":
+        """Keep the newest state, as the console does (static/js/live/live-common.js drops an older `rev`): with
+        several workers a state built before a command (the attendance refresh of another worker's ticker) can
+        arrive after the command's own, and would hide the question just shown."""
+        if name == "state" and isinstance(data, dict) and data.get("rev", 0) >= self.state.get("rev", 0):
             self.state = data
 
     async def shown_round(self, earlier: set[int]) -> int:
