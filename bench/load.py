@@ -223,17 +223,23 @@ def phones_of(target: Target) -> list[tuple[Phone, Hall]]:
     return [(Phone(hall.name), hall) for hall in target.halls for _ in range(hall.phones)]
 
 
-def state_bytes(phones: list[Phone], projectors: list[Phone]) -> dict[str, Any]:
-    """The size of the question's state as sent to one phone and to each venue's projector, and what one
-    question costs a venue's link (every phone of the venue gets the phones' state)."""
-    phone = max((p.shown_bytes for p in phones), default=0)
+def state_bytes(phones: list[Phone], projectors: list[Phone], before: dict[int, int], questions: int
+                ) -> dict[str, Any]:
+    """The size of the question's state as sent to one phone and to a venue's projector; what showing one
+    question sends down a venue's link (`per_venue_max`: every phone's state and the projector's); and what
+    the whole of a question (show, every state and ack after it, close, next) carried per phone and per venue
+    (`…_per_question`; `before`: each client's received bytes before the questions)."""
     per_hall: dict[str, int] = {}
-    for p in phones:
-        per_hall[p.hall] = per_hall.get(p.hall, 0) + p.shown_bytes
-    for p in projectors:
-        per_hall[p.hall] = per_hall.get(p.hall, 0) + p.shown_bytes
-    return {"phone": phone, "projector_max": max((p.shown_bytes for p in projectors), default=0),
-            "per_venue_max": max(per_hall.values(), default=0)}
+    whole: dict[str, int] = {}
+    for client in [*phones, *projectors]:
+        per_hall[client.hall] = per_hall.get(client.hall, 0) + client.shown_bytes
+        whole[client.hall] = whole.get(client.hall, 0) + client.client.received_bytes - before[id(client)]
+    phone_whole = [p.client.received_bytes - before[id(p)] for p in phones]
+    return {"phone": max((p.shown_bytes for p in phones), default=0),
+            "projector_max": max((p.shown_bytes for p in projectors), default=0),
+            "per_venue_max": max(per_hall.values(), default=0),
+            "phone_per_question": round(statistics.median(phone_whole) / max(questions, 1)) if phone_whole else 0,
+            "venue_per_question_max": round(max(whole.values(), default=0) / max(questions, 1))}
 
 
 async def run_app(target: Target, phones_wanted: int, questions: int, staff_load: bool = False) -> dict[str, Any]:
@@ -265,6 +271,7 @@ async def run_app(target: Target, phones_wanted: int, questions: int, staff_load
     join_cpu = _cpu_since(target, cpu_before)
     phones = [p for p, _ in joining]
     settle_client_memory()
+    before = {id(c): c.client.received_bytes for c in [*phones, *projectors]}
     fanout, bursts = await _questions(target, host, phones, questions, projectors)
     figures = _figures(target, join_s, fanout, bursts, cpu_before) | {"join_cpu_s": join_cpu}
     if projectors:
@@ -275,7 +282,7 @@ async def run_app(target: Target, phones_wanted: int, questions: int, staff_load
                                       "projector_listeners": (shown.get("attendance") or {}).get("anonymous")}
         figures |= {"projectors": len(projectors), "venues": halls,
                     "projector_fanout_ms": percentiles([d for p in projectors for d in p.delays]),
-                    "state_bytes": state_bytes(phones, projectors),
+                    "state_bytes": state_bytes(phones, projectors, before, questions),
                     "shown_screens": {p.hall: p.shown for p in projectors}}
     if staff is not None:
         _, quiet = await staff.during(False, lambda: asyncio.sleep(2))

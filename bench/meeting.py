@@ -21,7 +21,8 @@ or memory and compares with no bare server.
 each venue's projector opens its own projector URL and `--phones-per-venue` phones (300; the main hall gets as
 many) join with the venue's own code. Fan-out counts every phone and every projector; each venue's fan-out p99,
 its projector's worst fan-out, its acked answers and the ones stored from its attendees (its lost) are reported
-under `venues`, and the bare server gets the same clients (each projector in a room of its own).
+under `venues`, and the bare server gets the same clients (each projector in a room of its own). With `--url`
+(nginx in front of running workers) it needs that app's `--database`, where it makes its meeting.
 """
 
 from __future__ import annotations
@@ -162,11 +163,14 @@ def bare_run(args: argparse.Namespace, channel: str, shown: dict[str, Any] | Non
 
 
 def url_run(args: argparse.Namespace) -> dict[str, Any]:
-    """One run against an app already running at --url."""
-    target = Target(args.url.split(","), args.password, args.meeting)
+    """One run against an app already running at --url (e.g. behind nginx). With --venues, a new meeting in
+    several halls is made first on its --database (a benchmark's database: a roster is added to it)."""
+    meeting, halls = (make_venues(args.database, args.venues, args.phones_per_venue) if args.venues
+                      else (args.meeting, []))
+    target = Target(args.url.split(","), args.password, meeting, halls=list(halls))
     figures = asyncio.run(run_app(target, args.phones, args.questions))
     if args.database:
-        return _with_counts(figures, args.database, target.rounds)
+        return _with_counts(figures, args.database, target.rounds, halls) | {"halls": halls}
     return figures | {"lost": None, "duplicated": None, "stored": None}
 
 
@@ -254,8 +258,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.workers > 1 and not args.database.startswith("postgresql"):
         parser.error("--workers > 1 needs --database postgresql://…")
-    if args.venues and (args.url or args.staff_load):
-        parser.error("--venues sets up its own meeting: not with --url or --staff-load")
+    if args.venues and (args.staff_load or (args.url and not args.database)):
+        parser.error("--venues sets up its own meeting: not with --staff-load, and with --url only with the "
+                     "app's --database")
     if not 0 <= args.venues <= 59 or args.phones_per_venue < 1:
         parser.error("--venues 0–59 (a meeting has at most 60 halls) and --phones-per-venue ≥ 1")
     return args

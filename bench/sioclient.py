@@ -32,6 +32,7 @@ class RawClient:
         self._reader: asyncio.Task | None = None
         self.ws: Any = None
         self.last_message = ""  # the packet being handed to `on_event` (its size is the wire's, bar framing)
+        self.received_bytes = 0  # every packet's size in UTF-8: what this client's link carried, bar framing
 
     async def connect(self, base_url: str, auth: dict | None = None, headers: dict | None = None) -> None:
         """Open the websocket, do the Engine.IO handshake, and connect the default namespace with `auth`."""
@@ -49,6 +50,7 @@ class RawClient:
         try:
             async for message in self.ws:
                 received = time.perf_counter()
+                self.received_bytes += len(message.encode()) if isinstance(message, str) else len(message)
                 if message == "2":
                     await self.ws.send("3")
                 elif message.startswith("40"):

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
 from tests.services import POSTGRES_ADMIN_URL, private_redis, unavailable
@@ -77,7 +77,7 @@ def test_venues_on_two_workers_with_postgres_and_redis(tmp_path: Path):
 
 def test_venues_refuse_what_they_cannot_do():
     for options in (["--venues", "60"], ["--venues", "2", "--url", "http://127.0.0.1:1"],
-                    ["--venues", "2", "--phones-per-venue", "0"]):
+                    ["--venues", "2", "--staff-load"], ["--venues", "2", "--phones-per-venue", "0"]):
         result = subprocess.run([sys.executable, "-m", "bench.meeting", *options], cwd=ROOT, capture_output=True,
                                 text=True, timeout=60)
         assert result.returncode == 2 and "--venues" in result.stderr, options
