@@ -81,3 +81,44 @@ def test_venues_refuse_what_they_cannot_do():
         result = subprocess.run([sys.executable, "-m", "bench.meeting", *options], cwd=ROOT, capture_output=True,
                                 text=True, timeout=60)
         assert result.returncode == 2 and "--venues" in result.stderr, options
+
+
+def test_the_per_hall_figures_keep_each_hall_apart():
+    from bench.load import Phone, by_hall
+
+    def client(hall: str, delays: list[float], acked: int = 0, projector: bool = False) -> Phone:
+        made = Phone(hall, projector)
+        made.delays, made.acked = delays, acked
+        return made
+
+    halls = by_hall([client("甲", [0.010, 0.020], 2), client("甲", [0.030, 0.040], 1),
+                     client("甲", [0.050, 0.400], projector=True), client("乙", [0.005], 1),
+                     client("乙", [0.006], projector=True)])
+    assert halls["甲"] == {"phones": 2, "fanout_p99_ms": 400.0, "projector_fanout_max_ms": 400.0, "acked": 3}
+    assert halls["乙"] == {"phones": 1, "fanout_p99_ms": 6.0, "projector_fanout_max_ms": 6.0, "acked": 1}
+
+
+def test_the_slowest_hall_is_compared_with_the_bare_servers_slowest():
+    from bench.meeting import ratios
+
+    def run(p99s: list[float], projector_p99: float) -> dict[str, Any]:
+        return {"fanout_ms": {"p99": max(p99s)}, "burst": {"all_acked_s": 1.0}, "join_cpu_s": 2.0,
+                "projector_fanout_ms": {"p99": projector_p99},
+                "venues": {f"v{n}": {"fanout_p99_ms": p} for n, p in enumerate(p99s)}}
+
+    figures = ratios(run([100, 300, 120], 300), run([100, 150, 110], 60))
+    assert figures["worst_venue_fanout_p99"] == 2.0 and figures["projector_fanout_p99"] == 5.0
+    one_hall = {"fanout_ms": {"p99": 1}, "burst": {"all_acked_s": 1}, "join_cpu_s": 1}
+    assert set(ratios(one_hall, one_hall)) == {"fanout_p99", "all_acked", "join_cpu"}
+
+
+def test_the_host_keeps_the_newest_state():
+    """With several workers, an attendance refresh built before `show_question` can arrive after its state."""
+    from bench.load import Host
+
+    host = Host()
+    host.on_event("state", {"rev": 7, "round": {"id": 3, "phase": "open"}}, 0.0)
+    host.on_event("state", {"rev": 6, "round": None}, 0.0)  # older: dropped, as the console drops it
+    assert host.state["round"] == {"id": 3, "phase": "open"}
+    host.on_event("state", {"rev": 7, "round": {"id": 3, "phase": "open"}, "attendance": {}}, 0.0)
+    assert "attendance" in host.state  # the same revision, refreshed: kept
