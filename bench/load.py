@@ -94,14 +94,19 @@ class Host:
 
     def __init__(self) -> None:
         self.state: dict[str, Any] = {}
+        self.stale = 0  # states older than one already received (reported: `console_stale_states`)
         self.client = RawClient(self.on_event)
 
     def on_event(self, name: str, data: Any, at: float) -> None:
         """Keep the newest state, as the console does (static/js/live/live-common.js drops an older `rev`): with
         several workers a state built before a command (the attendance refresh of another worker's ticker) can
         arrive after the command's own, and would hide the question just shown."""
-        if name == "state" and isinstance(data, dict) and data.get("rev", 0) >= self.state.get("rev", 0):
+        if name != "state" or not isinstance(data, dict):
+            return
+        if data.get("rev", 0) >= self.state.get("rev", 0):
             self.state = data
+        else:
+            self.stale += 1
 
     async def shown_round(self, earlier: set[int]) -> int:
         """The round the console's broadcast state shows open (one not in `earlier`)."""
@@ -273,7 +278,8 @@ async def run_app(target: Target, phones_wanted: int, questions: int, staff_load
     settle_client_memory()
     before = {id(c): c.client.received_bytes for c in [*phones, *projectors]}
     fanout, bursts = await _questions(target, host, phones, questions, projectors)
-    figures = _figures(target, join_s, fanout, bursts, cpu_before) | {"join_cpu_s": join_cpu}
+    figures = _figures(target, join_s, fanout, bursts, cpu_before) | {"join_cpu_s": join_cpu,
+                                                                     "console_stale_states": host.stale}
     if projectors:
         halls = by_hall(projectors + phones)
         for projector in projectors:  # what the projector showed with the last question: its own hall's view
