@@ -82,8 +82,14 @@ def venue_list(meeting_id: int):
 def venue_add(meeting_id: int):
     """A new branch venue (分会场) with its own join code and projector URL."""
     form = request.form
-    return _change(meeting_id, lambda m: venues.add_venue(
-        db.session, m, form.get("name", "")[:200], form.get("leader", "")[:200], g.user.username), "已添加分会场")
+
+    def add(meeting: Meeting) -> None:
+        if meeting.started_at is not None:  # nobody could be moved to it: the halls are settled before the start
+            raise VenueError("会议已开始，参会会场不能再调整（如需调整请在会前完成）")
+        venues.add_venue(db.session, meeting, form.get("name", "")[:200], form.get("leader", "")[:200],
+                         g.user.username)
+
+    return _change(meeting_id, add, "已添加分会场")
 
 
 @meetings_bp.post("/<int:meeting_id>/venues/<int:venue_id>/edit")
