@@ -124,8 +124,9 @@ def test_the_notice_lists_each_venues_attendance(client, session, halls):
 
 def test_the_per_venue_results_page(client, session, halls):
     meeting, east, west = halls
-    login(client, make_user(session, Role.EDITOR))
-    assert client.get(f"/reports/meeting/{meeting.id}/venues").status_code in (302, 403)
+    for role in (Role.EDITOR, Role.OPERATOR):
+        login(client, make_user(session, role))
+        assert client.get(f"/reports/meeting/{meeting.id}/venues").status_code in (302, 403), role
     host(client, session)
     page = client.get(f"/reports/meeting/{meeting.id}/venues").get_data(as_text=True)
     assert "东区分会场" in page and "全场" in page and "全员题" in page

@@ -121,3 +121,23 @@ def test_a_vote_below_the_items_minimum_at_a_venue_is_withheld(app, session, vot
     assert {b.venue_id for b in session.scalars(select(Ballot))} == {None}
     rows = {r.venue_id: r for r in item_by_venue(session, meeting, session.get(ReviewItem, item.id)).venues}
     assert rows[east.id].tally is None and rows[east.id].withheld == "本会场票数不足 7 张，不单列结果"
+
+
+def test_a_venue_without_phones_takes_part_through_its_paper_tally(app, session, voting):
+    meeting, item, east, west = voting
+    with app.app_context():
+        for attendee in meeting.attendees:
+            if reviewing.can_rate(attendee, item) and attendee.venue_id != west.id:
+                vote.submit_ballot(session, item, attendee, {"rating": "满意"})
+        session.add(PaperTally(item_id=item.id, venue_id=west.id, counts={"不满意": 3}, entered_by="op"))
+        session.commit()
+        vote.close_vote(session, meeting, "host")
+    item.vote_state = "revealed"
+    session.commit()
+    rows = {r.venue_id: r for r in item_by_venue(session, meeting, item).venues}
+    assert (rows[west.id].phone, rows[west.id].paper) == (0, 3)
+    assert rows[west.id].tally.ballots == 3 and rows[west.id].tally.ratings["不满意"] == 3
+    # The hall's two phones would be overall minus east: east's six were pooled with them at the close.
+    assert {b.venue_id for b in session.scalars(select(Ballot))} == {None}
+    assert rows[east.id].tally is None and rows[venues.convening(meeting).id].tally is None
+    assert reviewing.result(session, item).ballots == 11
