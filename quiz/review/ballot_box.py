@@ -105,9 +105,9 @@ def handle(key: bytes, item_id: int, attendee_id: int) -> str:
 
 def seal(key: bytes, item_id: int, rater_handle: str, group: str, scores: dict[str, Any],
          venue_id: int | None = None) -> bytes:
-    """Encrypt (rater group, scores, the rater's venue), padded to SEALED_PLAINTEXT bytes, bound to the item and
-    handle. The venue ("v") is sealed like the group: nobody reads it before the close, which decides whether
-    the ballot keeps it (quiz/review/venue_privacy.py)."""
+    """Encrypt (rater group, scores, the rater's venue id or 0 for the convening hall), padded to
+    SEALED_PLAINTEXT bytes, bound to the item and handle. The venue ("v") is sealed like the group: nobody reads
+    it before the close, which decides whether the ballot keeps it (quiz/review/venue_privacy.py)."""
     plain = json.dumps({"g": group, "s": scores, "v": venue_id}, ensure_ascii=False,
                        separators=(",", ":")).encode()
     if len(plain) >= SEALED_PLAINTEXT:
