@@ -80,12 +80,18 @@ def test_add_edit_operators_and_move_through_the_forms(client, session, planned)
     editor = make_user(session, Role.EDITOR)
     page = page_of(meeting)
     assert post(client, f"{page}/add", page, name="西区分会场", leader="李负责").status_code == 302
+    twice = post(client, f"{page}/add", page, name="西区分会场", leader="李负责")  # a double submit
+    assert twice.status_code == 422 and "会场“西区分会场”已存在" in twice.get_data(as_text=True)
     session.expire_all()
     west = next(v for v in meeting.venues if v.name == "西区分会场")
     assert west.leader == "李负责" and len(west.join_code) == 6
     assert post(client, f"{page}/{west.id}/edit", page, name="西区县分会场", leader="王负责").status_code == 302
-    # An editor's id among the posted operators is ignored: only operator accounts keep a venue.
-    assert post(client, f"{page}/{west.id}/operators", page, user_ids=[operator.id, editor.id, "x"]).status_code == 302
+    # An editor's id, a disabled operator's and junk among the posted operators are ignored.
+    retired = make_user(session, Role.OPERATOR)
+    retired.active = False
+    session.commit()
+    posted = [operator.id, editor.id, retired.id, "x", "99999999999"]
+    assert post(client, f"{page}/{west.id}/operators", page, user_ids=posted).status_code == 302
     assert post(client, f"{page}/units", page, unit_ids=[meeting.units[2].id], venue_id=west.id).status_code == 302
     session.expire_all()
     assert (west.name, west.leader, [u.id for u in west.operators]) == ("西区县分会场", "王负责", [operator.id])

@@ -130,6 +130,10 @@ def test_the_per_venue_results_page(client, session, halls):
     host(client, session)
     page = client.get(f"/reports/meeting/{meeting.id}/venues").get_data(as_text=True)
     assert "东区分会场" in page and "全场" in page and "全员题" in page
+    # The revealed vote: three ballots in all (two phones, one console paper), none shown per venue.
+    reviews = re.search(r'id="venue-reviews">(.*?)</section>', page, re.S).group(1)
+    assert "主持台录入的纸质票" in reviews and "本会场票数不足 3 张，不单列结果" in reviews
+    assert reviews.count("80.00分") == 2  # the overall result only (its heading and its 全场 line)
     chosen = client.get(f"/reports/meeting/{meeting.id}/venues?venue={east.id}").get_data(as_text=True)
     units = re.search(r'id="venue-units">(.*?)</section>', chosen, re.S).group(1)
     assert "单位2" in units and "单位1" not in units
