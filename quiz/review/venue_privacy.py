@@ -2,10 +2,11 @@
 
 A ballot's venue narrows its rater down to the people of one hall; with their receipts (who voted) a venue of
 two raters, or a lone 班子成员 among a venue's raters, is a person. So a venue is *tagged* (its ballots keep
-its id, its result may be shown) only when it holds at least `threshold` ballots and each rater group there is
-either absent or itself at least `threshold` strong; every other venue's ballots are *pooled* (stored without a
-venue). The pool must not be a small venue in disguise either: overall minus the tagged venues is the pool, so
-while the pool holds fewer than `threshold` ballots, the smallest tagged venue joins it. docs/security.md.
+its id, its result may be shown) only when it holds at least `threshold` ballots and each rater group present
+there (the ungrouped included) is itself at least `threshold` strong; every other venue's ballots are *pooled*
+(stored without a venue). The pool must not be a small venue in disguise either: overall minus the tagged
+venues is the pool, so while it holds fewer than `threshold` ballots, the smallest tagged venue joins it.
+docs/security.md.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ def tagged_venues(ballots: Iterable[tuple[Hashable, str]], threshold: int,
     totals = {venue: sum(groups.values()) for venue, groups in per_venue.items()}
     for venue, number in (extra or {}).items():
         totals[venue] = totals.get(venue, 0) + number
+    # Every group there counts, the ungrouped ("") too: one ungrouped rater among three 班子成员 is a person.
     tagged = {venue for venue, total in totals.items() if venue is not None and total >= threshold
-              and all(n >= threshold for group, n in per_venue.get(venue, Counter()).items() if group)}
+              and all(n >= threshold for n in per_venue.get(venue, Counter()).values())}
     pool = sum(total for venue, total in totals.items() if venue not in tagged)
     for venue in sorted(tagged, key=lambda v: (totals[v], str(v))):
         if pool == 0 or pool >= threshold:

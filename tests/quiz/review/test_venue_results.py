@@ -35,7 +35,9 @@ def test_which_venues_keep_their_ballots():
     assert tagged_venues(many + [("west", "")] * 2 + [("hall", "")] * 2, 3) == {"east"}  # a pool of 4 hides both
     # A lone 班子成员 among a venue's raters is a person: the venue is pooled (a pool of 5 with the rest).
     assert tagged_venues([("east", "")] * 4 + [("east", "班子成员")] + [("hall", "")] * 6, 3) == {"hall"}
-    assert tagged_venues([("east", "")] * 2 + [("east", "班子成员")] * 3 + [("hall", "")] * 3, 3) == {"east", "hall"}
+    assert tagged_venues([("east", "")] * 3 + [("east", "班子成员")] * 3 + [("hall", "")] * 3, 3) == {"east", "hall"}
+    # …and so is the lone ungrouped rater among three 班子成员.
+    assert tagged_venues([("east", "")] + [("east", "班子成员")] * 3 + [("hall", "")] * 3, 3) == {"hall"}
     assert tagged_venues([(None, "")] * 9, 3) == set()  # a ballot sealed without a venue
     assert venue_threshold(0) == venue_threshold(1) == MIN_VENUE_BALLOTS and venue_threshold(8) == 8
 
