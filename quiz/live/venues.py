@@ -93,6 +93,16 @@ def _clean_name(name: str, field: str = "会场名称") -> str:
     return name
 
 
+def _clean_wifi(ssid: str, password: str) -> tuple[str, str]:
+    """A Wi-Fi name and password as a phone's camera will read them from the QR code (spaces kept: they are
+    part of a network's name); 32 bytes is the longest SSID, 63 the longest WPA passphrase."""
+    if len(ssid.encode()) > 32 or len(password) > 63 or INVISIBLE.search(ssid) or INVISIBLE.search(password):
+        raise VenueError("无线网络名称最长32字节、密码最长63位，不含控制字符或不可见字符")
+    if password and not ssid:
+        raise VenueError("填写了无线网络密码，请同时填写网络名称")
+    return ssid, password
+
+
 def _clean_leader(leader: str) -> str:
     leader = " ".join(leader.split())
     if len(leader) > MAX_NAME or INVISIBLE.search(leader):
@@ -125,12 +135,15 @@ def add_venue(session: Session, meeting: Meeting, name: str, leader: str = "", a
     return venue
 
 
-def update_venue(session: Session, venue: Venue, name: str, leader: str, actor: str = "") -> None:
-    """Rename a venue or change its 负责人."""
+def update_venue(session: Session, venue: Venue, name: str, leader: str, actor: str = "",
+                 wifi: tuple[str, str] | None = None) -> None:
+    """Rename a venue or change its 负责人 (and, given `wifi`, the hall's network for its projector's QR code)."""
     name = _clean_name(name)
     if any(v.name == name and v.id != venue.id for v in venue.meeting.venues):
         raise VenueError(f"会场“{name}”已存在")
     venue.name, venue.leader = name, _clean_leader(leader)
+    if wifi is not None:
+        venue.wifi_ssid, venue.wifi_password = _clean_wifi(*wifi)
     log(session, venue.meeting, "venue_edit", actor, venue_id=venue.id, name=name)
     session.flush()
 

@@ -97,9 +97,10 @@ def venue_add(meeting_id: int):
 def venue_edit(meeting_id: int, venue_id: int):
     """Rename a venue or change its 负责人 (allowed during the meeting too)."""
     form = request.form
+    wifi = (form.get("wifi_ssid", "")[:200], form.get("wifi_password", "")[:200])
     return _change(meeting_id, lambda m: venues.update_venue(
         db.session, _venue_of(m, venue_id), form.get("name", "")[:200], form.get("leader", "")[:200],
-        g.user.username), "已保存会场")
+        g.user.username, wifi), "已保存会场")
 
 
 @meetings_bp.post("/<int:meeting_id>/venues/<int:venue_id>/operators")

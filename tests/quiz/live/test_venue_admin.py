@@ -184,3 +184,22 @@ def test_a_code_typed_at_the_wrong_venue_is_told_where_it_belongs(client, sessio
     # The refusal binds nothing: the person's phone is still free for their own venue's page.
     session.expire_all()
     assert session.get(Attendee, main_person.id).device_token is None
+
+
+def test_each_projector_offers_its_own_halls_wifi(app, client, session, planned):
+    meeting, east = planned
+    app.config["VENUE_WIFI_SSID"], app.config["VENUE_WIFI_PASSWORD"] = "MainHall", "main-secret"
+    login(client, make_host(session, meeting))
+    page = page_of(meeting)
+    assert "MainHall" in client.get(f"/s/{meeting.screen_token}").get_data(as_text=True)
+    branch = client.get(f"/s/{east.screen_token}").get_data(as_text=True)
+    assert "MainHall" not in branch and "会场无线网络" not in branch  # never the main hall's network
+    too_long = post(client, f"{page}/{east.id}/edit", page, name=east.name, leader="", wifi_ssid="网" * 11)
+    assert too_long.status_code == 422 and "无线网络名称最长32字节" in too_long.get_data(as_text=True)
+    no_name = post(client, f"{page}/{east.id}/edit", page, name=east.name, leader="", wifi_password="x")
+    assert no_name.status_code == 422
+    saved = post(client, f"{page}/{east.id}/edit", page, name=east.name, leader="", wifi_ssid="东区会议室",
+                 wifi_password="east-pass")
+    assert saved.status_code == 302
+    branch = client.get(f"/s/{east.screen_token}").get_data(as_text=True)
+    assert "会场无线网络：东区会议室" in branch and "MainHall" not in branch
