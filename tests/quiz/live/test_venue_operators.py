@@ -274,3 +274,68 @@ def test_phones_and_projectors_cannot_send_operator_commands(app, session, halls
         sio.disconnect()
     session.expire_all()
     assert person.status == "present"
+
+
+def test_paper_answers_fit_each_question_type_and_only_this_meeting(app, client, session, halls):
+    from question_bank.kinds import QuestionType
+
+    meeting, east, _, x = halls
+    for person in people(meeting, 1):
+        attendance.set_status(session, person, "present")
+    session.commit()
+    sio = operator(app, client, session, x, east)
+    preview = live.pick_question(session, meeting, make_question(session, answer="B").id, "all", "host")
+    session.commit()
+    state = sio.emit("sync", None, callback=True)["state"]  # a previewed question is the console's alone
+    assert state["round"] is None and state["venue_round"] is None and "current" not in state
+    reply = sio.emit("venue_answer_tally", {"round_id": preview.id, "answered": 1, "counts": {"B": 1}}, callback=True)
+    assert "尚未出示" in reply["error"]
+    live.replace(session, meeting, "换题", "host")
+    session.commit()
+    cases = [
+        (dict(type=QuestionType.JUDGE, options=[], answer=False), {"answered": 2, "counts": {"正确": 1, "错误": 1}},
+         None, 1),
+        (dict(type=QuestionType.MULTIPLE, options=["甲", "乙", "丙"], answer="AC"),
+         {"answered": 2, "counts": {"A": 2, "C": 1}, "correct": 1}, None, 1),
+        (dict(type=QuestionType.MULTIPLE, options=["甲", "乙", "丙"], answer="AC"),
+         {"answered": 2, "counts": {"A": 1}}, "不能少于作答人数", None),
+        (dict(type=QuestionType.MULTIPLE, options=["甲", "乙", "丙"], answer="AC"),
+         {"answered": 1, "counts": {"A": 1}, "correct": 2}, "答对人数不能多于作答人数", None),
+        (dict(type=QuestionType.BLANK, stem="党的根本宗旨是（　　）", options=[], answer=[["全心全意为人民服务"]]),
+         {"answered": 2, "counts": {"A": 2}}, "只需填写作答人数和答对人数", None),
+        (dict(type=QuestionType.BLANK, stem="党的根本宗旨是（　　）", options=[], answer=[["全心全意为人民服务"]]),
+         {"answered": 2, "correct": 1}, None, 1),
+    ]
+    for question, tally, refused, correct in cases:
+        round_ = _open_round(session, meeting, **question)
+        reply = sio.emit("venue_answer_tally", {"round_id": round_.id, **tally}, callback=True)
+        if refused:
+            assert reply["ok"] is False and refused in reply["error"], (question, reply)
+        else:
+            assert reply == {"ok": True}, (question, reply)
+            session.expire_all()
+            assert session.scalar(select(AnswerTally.correct).where(AnswerTally.round_id == round_.id)) == correct
+        live.replace(session, meeting, "下一题", "host")
+        session.commit()
+    # Another meeting's round, and a 点名 round, are not this venue's to count.
+    other = make_meeting(session)
+    foreign = _open_round(session, other)
+    reply = sio.emit("venue_answer_tally", {"round_id": foreign.id, "answered": 0, "counts": {}}, callback=True)
+    assert reply == {"ok": False, "error": "题目不存在"}
+    assert session.scalars(select(AnswerTally).where(AnswerTally.round_id == foreign.id)).all() == []
+    sio.disconnect()
+
+
+def test_operator_events_from_other_connections_use_the_junk_bucket(app, session, halls):
+    from quiz.live import events
+
+    meeting, east, _, x = halls
+    events.CONNECTIONS["op"] = events.Identity("operator", meeting.id, venue_id=east.id)
+    events.CONNECTIONS["ph"] = events.Identity("phone", meeting.id, attendee_id=1)
+    try:
+        assert events._kind("op", "venue_answer_tally") == "operator"
+        assert events._kind("ph", "venue_answer_tally") == "junk"
+        assert events._kind("op", "start_meeting") == "command"  # an operator is limited, unlike a host
+    finally:
+        events.CONNECTIONS.pop("op")
+        events.CONNECTIONS.pop("ph")
