@@ -339,3 +339,43 @@ def test_operator_events_from_other_connections_use_the_junk_bucket(app, session
     finally:
         events.CONNECTIONS.pop("op")
         events.CONNECTIONS.pop("ph")
+
+
+def test_two_submits_at_once_leave_one_tally(app, session, halls):
+    """Two operators' pages (or a double click on a slow network) sending the venue's count at the same moment:
+    the venue's row is locked, so the second replaces the first — one row, never the sum."""
+    import threading
+
+    from core.db import db
+    from quiz.live import events, payloads, venue_commands
+
+    meeting, east, _, x = halls
+    for person in people(meeting, 1):
+        attendance.set_status(session, person, "present")
+    session.commit()
+    round_ = _open_round(session, meeting)
+    identity = events.Identity("operator", meeting.id, actor=x.username, user_id=x.id, venue_id=east.id)
+    start, errors = threading.Barrier(2), []
+
+    def submit(answered: int) -> None:
+        command = payloads.VenueAnswerTally(round_id=round_.id, answered=answered, counts={"A": answered})
+        with app.app_context():
+            start.wait()
+            try:
+                venue_commands._store("venue_answer_tally", identity, command)
+            except Exception as error:  # noqa: BLE001  (SQLite may answer busy: counted below, never doubled)
+                errors.append(error)
+            finally:
+                db.session.rollback()
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    session.expire_all()
+    rows = session.scalars(select(AnswerTally).where(AnswerTally.round_id == round_.id)).all()
+    assert len(rows) == 1 and rows[0].answered in (1, 2)
+    assert snapshots.answered_count(session, round_.id) == rows[0].answered
+    if session.get_bind().dialect.name == "postgresql":
+        assert errors == []  # the lock serialises them: both stored, the later one stands
