@@ -11,7 +11,7 @@ import threading
 
 import requests
 import socketio as socketio_client
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import create_engine, select
 
 from core.accounts.models import User
 from quiz.live import protocol
@@ -28,19 +28,25 @@ def csrf(http: requests.Session, url: str) -> str:
 
 
 def create_operator(server: LiveServer, database_url: str, venue_name: str) -> tuple[int, dict[str, list]]:
-    """The admin adds an operator account through the users page; it is given `venue_name` (the venue pages of
-    the meetings are another change's: the assignment is written straight to the database here). Returns the
-    venue's id and the demo meeting's codes by venue id (None: the main hall)."""
+    """The admin adds an operator account through the users page and gives it `venue_name` on the meeting's
+    venues page. Returns the venue's id and the demo meeting's codes by venue id (None: the main hall)."""
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        venue_id = connection.scalar(select(Venue.id).where(Venue.name == venue_name))
     with staff_session(server) as admin:
         created = admin.post(server.url + "/admin/users", allow_redirects=False, data={
             "csrf_token": csrf(admin, server.url + "/admin/users"), "username": "op-ding", "password": PASSWORD,
             "role": "operator", "display_name": "丁区管理员"})
         assert created.status_code == 302 and "分会场管理员" in admin.get(server.url + "/admin/users").text
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        user_id = connection.scalar(select(User.id).where(User.username == "op-ding"))
-        venue_id = connection.scalar(select(Venue.id).where(Venue.name == venue_name))
-        connection.execute(insert(venue_operators).values(venue_id=venue_id, user_id=user_id))
+        with engine.connect() as connection:
+            user_id = connection.scalar(select(User.id).where(User.username == "op-ding"))
+        page = f"{server.url}/meetings/{server.demo_meeting_id}/venues"
+        given = admin.post(f"{page}/{venue_id}/operators", allow_redirects=False,
+                           data={"csrf_token": csrf(admin, page), "user_ids": [str(user_id)]})
+        assert given.status_code in (302, 303), given.text[:300]
+    with engine.connect() as connection:
+        assert connection.scalar(select(venue_operators.c.user_id).where(venue_operators.c.venue_id == venue_id)) \
+            == user_id
         rows = connection.execute(select(Attendee.venue_id, Attendee.code).where(
             Attendee.meeting_id == server.demo_meeting_id, Attendee.anonymous.is_(False))).all()
     engine.dispose()
