@@ -75,7 +75,7 @@ def test_the_operator_page_at_a_laptop_and_a_phone(browser, tmp_path: Path, requ
             assert wide <= 0, f"{size}: the page is {wide} px wider than the screen"
             shot = shots.take(page, f"{size}-venue")
             for folder in (tmp_path, LOOK):
-                copy = folder / f"venue-{size}.png"
+                copy = folder / f"operator-page-{size}.png"
                 shutil.copy(shot, copy)
                 saved.append(str(copy))
             assert present in {"1", "2"} and not errors
