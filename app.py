@@ -17,6 +17,7 @@ from core import migrate  # noqa: E402
 from core.accounts import guard  # noqa: E402
 from core.accounts import views as account_views  # noqa: E402
 from core.accounts.cli import user_cli  # noqa: E402
+from core.accounts.roles import Role  # noqa: E402
 from core.backup_cli import db_cli  # noqa: E402
 from core.backup_jobs import bp as backups_bp  # noqa: E402
 from core.config import load_config, read_or_create_secret_key  # noqa: E402
@@ -32,6 +33,7 @@ from quiz.live import events, jobs, protocol, resync  # noqa: E402, F401  (handl
 from quiz.live import wiring as live_wiring  # noqa: E402
 from quiz.live.qr import qr_svg  # noqa: E402
 from quiz.live.views import meetings_bp, public_bp, public_pages  # noqa: E402
+from quiz.live.views.venue_pages import venues_bp  # noqa: E402
 from quiz.quarter import jobs as quarter_jobs  # noqa: E402, F401  (job handlers)
 from quiz.quarter import models as quarter_models  # noqa: E402, F401  (tables)
 from quiz.quarter import wiring as quarter_wiring  # noqa: E402
@@ -89,7 +91,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         on_queue_recovered(app, resync.resync_local)  # after a Redis outage, resync this worker's clients
     app.before_request(guard.load_current_user)
     blueprints = (health_bp, account_views.bp, jobs_bp, backups_bp, bank_bp, roster_bp, meetings_bp, public_bp,
-                  reports_bp, quarters_bp)
+                  reports_bp, quarters_bp, venues_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.cli.add_command(user_cli)
@@ -102,8 +104,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def home():
-    """Staff land on the bank; everyone else on the login page."""
-    return redirect(url_for("bank.index") if g.get("user") else url_for("accounts.login"))
+    """Staff land on the bank (a venue operator on its venues); everyone else on the login page."""
+    user = g.get("user")
+    if user is None:
+        return redirect(url_for("accounts.login"))
+    return redirect(url_for("venues.mine") if user.role == Role.OPERATOR else url_for("bank.index"))
 
 
 def main() -> None:

@@ -22,11 +22,23 @@ from core.accounts.roles import Role, allows
 from core.db import BUSY_MESSAGE, DatabaseBusy, db, utcnow
 from core.flood import FloodGuard, Rate
 from core.realtime import socketio
-from quiz.live import attendance, commands, hooks, joining, meetings, payloads, protocol, snapshots, venues
+from quiz.live import (
+    attendance,
+    commands,
+    hooks,
+    joining,
+    meetings,
+    payloads,
+    protocol,
+    snapshots,
+    venue_commands,
+    venue_state,
+    venues,
+)
 from quiz.live.audience import AudienceWriter
 from quiz.live.audience import JoinRefused as AudienceRefused
 from quiz.live.engine import IllegalMove
-from quiz.live.models import Attendee, Meeting
+from quiz.live.models import Attendee, Meeting, Venue
 from quiz.live.publish import public_base
 from quiz.live.writer import Submission
 
@@ -37,7 +49,7 @@ RELEASED_MESSAGE = commands.BINDING_ENDED_MESSAGE
 class Identity:
     """Who is on a connection."""
 
-    kind: str  # phone | screen | host
+    kind: str  # phone | screen | host | operator
     meeting_id: int
     attendee_id: int | None = None
     actor: str = ""
@@ -70,7 +82,21 @@ def identify(auth: Any) -> Identity | None:
         meeting = session.get(Meeting, auth.meeting_id)
         if user is not None and allows(user.role, Role.HOST) and meeting and meetings.may_host(session, user, meeting):
             return Identity("host", meeting.id, actor=user.username, user_id=user.id, stamp=guard.session_stamp(user))
+    if isinstance(auth, payloads.OperatorAuth):
+        return _operator(auth.venue)
     return None
+
+
+def _operator(venue_id: int) -> Identity | None:
+    """A venue operator's page (分会场管理员), by the logged-in session: only for a venue the user keeps
+    (venues.may_operate: an operator given it, or an admin). It joins its venue's operators room only."""
+    guard.load_current_user()  # a logged-out or copied-then-invalidated cookie is refused here
+    user = g.get("user")
+    venue = db.session.get(Venue, venue_id)
+    if user is None or venue is None or not venues.may_operate(db.session, user, venue):
+        return None
+    return Identity("operator", venue.meeting_id, actor=user.username, user_id=user.id,
+                    stamp=guard.session_stamp(user), venue_id=venue.id)
 
 
 def _phone(code: str, device: str) -> Identity | None:
@@ -132,7 +158,7 @@ ROOMS = {"phone": protocol.phones, "screen": protocol.screen, "host": protocol.h
 
 @socketio.on("connect")
 def on_connect(auth: Any = None):  # type: ignore[no-untyped-def]
-    """Admit a phone, projector or host, into its meeting's rooms."""
+    """Admit a phone, projector, host or venue operator, into its meeting's (or venue's) rooms."""
     if _sent_by_client():
         return False
     identity = identify(auth)
@@ -140,6 +166,9 @@ def on_connect(auth: Any = None):  # type: ignore[no-untyped-def]
     if identity is None:
         return False
     CONNECTIONS[request.sid] = identity
+    if identity.kind == "operator":  # its venue's room only: nothing that carries the host's state
+        join_room(protocol.venue_operators(identity.venue_id))
+        return True
     join_room(ROOMS[identity.kind](identity.meeting_id))
     if identity.kind == "screen" and identity.venue_id is not None:
         join_room(protocol.venue_screen(identity.venue_id))
@@ -170,6 +199,10 @@ def state_for(identity: Identity) -> dict[str, Any]:
     base = public_base(current_app)
     if identity.kind == "screen":
         return snapshots.screen_state(session, meeting, base, venue_id=identity.venue_id)
+    if identity.kind == "operator":
+        venue = session.get(Venue, identity.venue_id)
+        public = snapshots.public_state(session, meeting)
+        return venue_state.operator_states(session, meeting, public, [venue])[venue.id]
     return snapshots.host_state(session, meeting, base)
 
 
@@ -195,6 +228,11 @@ def still_valid(identity: Identity) -> bool:
         meeting = session.get(Meeting, identity.meeting_id)
         return (user is not None and meeting is not None and guard.session_stamp(user) == identity.stamp
                 and meetings.may_host(session, user, meeting))
+    if identity.kind == "operator":  # like a host: the session still stands and the venue is still theirs
+        user = session.get(User, identity.user_id)
+        venue = session.get(Venue, identity.venue_id)
+        return (user is not None and venue is not None and guard.session_stamp(user) == identity.stamp
+                and venues.may_operate(session, user, venue))
     return True
 
 
@@ -274,21 +312,45 @@ for _name in protocol.HOST_COMMANDS:
     socketio.on_event(_name, _host_handler(_name))
 
 
+def _operator_handler(name: str):  # type: ignore[no-untyped-def]
+    def handle(payload: Any = None, *_extra: Any) -> dict[str, Any]:
+        identity = CONNECTIONS.get(request.sid)
+        if identity is None or identity.kind != "operator":
+            return {"ok": False, "error": venue_commands.ONLY_OPERATORS}
+        if not still_valid(identity):
+            db.session.rollback()  # logged out, password changed or no longer given the venue
+            return {"ok": False, "error": "登录已失效或已不再负责本会场，请重新登录"}
+        return venue_commands.run(name, identity, payload)
+
+    handle.__name__ = f"on_{name}"
+    return handle
+
+
+for _name in protocol.OPERATOR_COMMANDS:
+    socketio.on_event(_name, _operator_handler(_name))
+
+
 # Per-connection buckets (core/flood.py): room for a phone's ordinary traffic, nothing like a flood's. The
 # console is not limited: it is a logged-in host, and the abuse suite drives thousands of commands through one.
+# A venue operator is logged in too, but scoped to one hall and not trusted like a host: its page gets the
+# "operator" bucket — a clerk marking a row of 60 people present in a minute fits well inside it.
 RATES = {"sync": Rate(20, 2), "clock": Rate(20, 2), "answer": Rate(30, 5), "rating": Rate(30, 5),
-         "command": Rate(40, 1), "junk": Rate(20, 1)}
+         "command": Rate(40, 1), "operator": Rate(120, 10), "junk": Rate(20, 1)}
 PATIENCE = Rate(200, 10)  # refused events a connection may send before it is disconnected as a flood
 TOO_FAST = {"ok": False, "error": "操作过于频繁，请稍后再试"}
 KINDS = {protocol.SYNC: "sync", protocol.CLOCK: "clock", protocol.WHO_AM_I: "sync", protocol.SUBMIT_ANSWER: "answer",
-         protocol.SUBMIT_RATING: "rating", **{name: "command" for name in protocol.HOST_COMMANDS}}
+         protocol.SUBMIT_RATING: "rating", **{name: "command" for name in protocol.HOST_COMMANDS},
+         **{name: "operator" for name in protocol.OPERATOR_COMMANDS}}
 
 
 def _kind(sid: str, event: Any) -> str | None:
     identity = CONNECTIONS.get(sid)
     if identity is not None and identity.kind == "host":
         return None
-    return KINDS.get(event, "junk") if isinstance(event, str) else "junk"
+    kind = KINDS.get(event, "junk") if isinstance(event, str) else "junk"
+    if kind == "operator" and (identity is None or identity.kind != "operator"):
+        return "junk"  # a phone trying the operators' events gets no operator's room
+    return kind
 
 
 def guard_floods(app: Flask) -> FloodGuard:

@@ -47,6 +47,12 @@ class ReviewSegments:
     parse_criteria: Callable[[str], list[dict[str, Any]]]
     parse_group_weights: Callable[[str], dict[str, float]]
     format_weighted: Callable[[list[tuple[str, float]]], str]
+    # ---- a venue operator's page (quiz/live/operating.py, quiz/live/venue_state.py)
+    # (meeting, {venue id: its attendees' venue_id, None for the convening hall}) → each venue's turnout of the
+    # item in progress (empty without one)
+    venue_parts: Callable[[Session, Meeting, dict[int, int | None]], dict[int, dict[str, Any]]] | None = None
+    # (meeting, item id, counts, actor, venue id, its attendees' venue_id) → the venue's paper ballots, replaced
+    venue_paper_tally: Callable[[Session, Meeting, int, dict, str, int, int | None], None] | None = None
 
 
 @dataclass(frozen=True)

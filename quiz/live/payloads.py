@@ -89,7 +89,14 @@ class AudienceAuth(Payload):
     browser: Annotated[str, Field(strict=True, pattern=r"^[A-Za-z0-9_-]{0,32}$")] = ""
 
 
-AUTH_MODELS: tuple[type[Payload], ...] = (PhoneAuth, ScreenAuth, HostAuth, AudienceAuth)
+class OperatorAuth(Payload):
+    """A venue operator's page (分会场管理员): the venue it keeps, with the logged-in session cookie. Its one key
+    (`venue`) is no other model's, so `read_auth` cannot take it for a host console."""
+
+    venue: RowId
+
+
+AUTH_MODELS: tuple[type[Payload], ...] = (PhoneAuth, ScreenAuth, HostAuth, AudienceAuth, OperatorAuth)
 
 
 def read_auth(auth: Any) -> Payload | None:
@@ -251,6 +258,51 @@ HOST_MODELS: dict[str, type[Command]] = {
     "review_commitment": CommitmentCommand, "review_rate_commitment": RateCommitmentCommand,
     "paper_tally": PaperTallyCommand, "reopen_meeting": ReasonCommand,
 }
+
+# ---- venue operator → server (分会场管理员; no revision: the host moving on never refuses a venue's count) -----
+
+AttendeeStatus = Literal["expected", "present", "leave", "absent", "deputized"]
+PaperCount = Annotated[int, Field(strict=True, ge=0, le=100_000)]
+
+
+class VenueAttendance(Payload):
+    attendee_id: RowId
+    status: AttendeeStatus
+    deputy_id: RowId | None = None
+
+
+class VenueApproveDevice(Payload):
+    attendee_id: RowId
+    confirm: Annotated[str, Field(strict=True, pattern=r"^[0-9]{4}$")]  # the four digits the new phone shows
+
+
+class VenueAttendee(Payload):
+    attendee_id: RowId
+
+
+class VenueAnswerTally(Payload):
+    """Paper answers to an 全员答题 round at this venue: `counts` per option letter (单选/多选) or 正确/错误 (判断);
+    `correct` is counted by the server for 单选/判断 (the operator never needs the key before the reveal)."""
+
+    round_id: RowId
+    answered: PaperCount
+    correct: PaperCount | None = None
+    counts: Annotated[dict[Annotated[str, Field(strict=True, pattern=r"^([A-H]|正确|错误)$")], PaperCount],
+                      Field(max_length=8)] = {}
+
+
+class VenuePaperTally(Payload):
+    """Paper ballots of the review item at this venue: {"满意": n, …} or {"ballots": n, "sums": {criterion: n}}."""
+
+    item_id: RowId
+    counts: Annotated[dict[Annotated[Text, Field(max_length=30)], Count], Field(max_length=20)]
+
+
+OPERATOR_MODELS: dict[str, type[Payload]] = {
+    "venue_set_attendance": VenueAttendance, "venue_approve_device": VenueApproveDevice,
+    "venue_release_device": VenueAttendee, "venue_answer_tally": VenueAnswerTally,
+    "venue_paper_tally": VenuePaperTally,
+}
 PHONE_MODELS: dict[str, type[Payload]] = {"submit_answer": SubmitAnswer, "submit_rating": SubmitRating}
 
 LABELS = {"rev": "会议版本", "seconds": "延时秒数", "segment_id": "议程环节", "question_id": "题目编号",
@@ -260,7 +312,8 @@ LABELS = {"rev": "会议版本", "seconds": "延时秒数", "segment_id": "议�
           "note": "备注", "commitment_id": "承诺事项", "status": "出席状态", "confirm": "确认码", "pool": "点名范围",
           "types": "题型",
           "mode": "作答方式", "counts": "纸质票数据", "ticked": "评分", "right": "评分",
-          "every_unit_once": "点名范围", "favour_flagged": "点名范围"}
+          "every_unit_once": "点名范围", "favour_flagged": "点名范围", "round_id": "题目",
+          "answered": "作答人数", "correct": "答对人数"}
 
 
 M = TypeVar("M", bound=Payload)

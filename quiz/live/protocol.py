@@ -25,6 +25,9 @@ HOST_COMMANDS = (
     "review_comment", "review_commitment", "review_rate_commitment", "paper_tally",
     "reopen_meeting",
 )
+# venue operator (分会场管理员) → server: only at the operator's own venue (quiz/live/operating.py)
+OPERATOR_COMMANDS = ("venue_set_attendance", "venue_approve_device", "venue_release_device", "venue_answer_tally",
+                     "venue_paper_tally")
 SUBMIT_RATING = "submit_rating"
 VOTE_COUNT = "vote_count"  # aggregated turnout of the review vote, like ANSWER_COUNT
 

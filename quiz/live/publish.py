@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core.db import db, utcnow
 from core.realtime import socketio
-from quiz.live import hooks, protocol, snapshots
+from quiz.live import hooks, protocol, snapshots, venue_state
 from quiz.live import hosting as live
 from quiz.live.models import Answer, Meeting, Round, Venue
 
@@ -39,10 +39,11 @@ def _emit_screens(session, meeting: Meeting, public: dict | None, local: bool = 
     return states[None]
 
 
-def publish(meeting: Meeting, roster: bool = False, local: bool = False) -> None:
+def publish(meeting: Meeting, roster: bool = False, local: bool = False, venue_ids: set[int] | None = None) -> None:
     """Send each room its view of the meeting as committed; `roster` when the change touched attendees (the
     console's attendee rows are sent only then); `local` to this worker's clients only, not through the message
-    queue (the resync after a Redis outage). Each view is built once and the next one extends it."""
+    queue (the resync after a Redis outage); `venue_ids`: venues whose operator pages get it even with no
+    operator assigned (an admin's). Each view is built once and the next one extends it."""
     session = db.session
     public = snapshots.public_state(session, meeting)
     socketio.emit(protocol.STATE, public, to=protocol.phones(meeting.id), ignore_queue=local)
@@ -50,6 +51,20 @@ def publish(meeting: Meeting, roster: bool = False, local: bool = False) -> None
     socketio.sleep(0)
     screen = _emit_screens(session, meeting, public, local)
     _emit_host(meeting, snapshots.host_state(session, meeting, public_base(current_app), roster, screen), local)
+    _emit_operators(session, meeting, public, roster, local, venue_ids)
+
+
+def _emit_operators(session, meeting: Meeting, public: dict | None, roster: bool, local: bool = False,  # type: ignore[no-untyped-def]
+                    venue_ids: set[int] | None = None) -> None:
+    """Each watched venue's operator pages get their venue's view (quiz/live/venue_state.py)."""
+    wanted = venue_state.watched(session, meeting)
+    wanted += [v for v in meeting.venues if v.id in (venue_ids or set()) and v not in wanted]
+    if not wanted:
+        return
+    states = venue_state.operator_states(session, meeting, public or snapshots.public_state(session, meeting),
+                                         wanted, roster)
+    for venue_id, state in states.items():
+        socketio.emit(protocol.STATE, state, to=protocol.venue_operators(venue_id), ignore_queue=local)
 
 
 def _emit_host(meeting: Meeting, state: dict, local: bool = False) -> None:
@@ -151,21 +166,35 @@ class CountTicker:
             screen = _emit_screens(db.session, meeting, None)
             _emit_host(meeting, snapshots.host_state(db.session, meeting, public_base(self.app), roster=True,
                                                      screen=screen))
+            _emit_operators(db.session, meeting, None, roster=True)
 
     def _emit_votes(self, item_ids: set[int]) -> None:
         if not item_ids:
             return
+        meeting_ids = set()
         for meeting_id, payload in hooks.review_segments().turnouts(db.session, item_ids):
+            meeting_ids.add(meeting_id)
             for room in (protocol.screen(meeting_id), protocol.host(meeting_id)):
                 socketio.emit(protocol.VOTE_COUNT, payload, to=room)
+        self._refresh_operators(meeting_ids)
 
     def _emit(self, round_ids: set[int]) -> None:
         if not round_ids:
             return
         session = db.session
+        meeting_ids = set()
         for round_ in session.scalars(select(Round).where(Round.id.in_(round_ids))):
             meeting = session.get(Meeting, round_.meeting_id)
+            meeting_ids.add(meeting.id)
             payload = {"round_id": round_.id, "answered": snapshots.answered_count(session, round_.id),
                        "eligible": snapshots.eligible_count(session, meeting, round_)}
             socketio.emit(protocol.ANSWER_COUNT, payload, to=protocol.screen(meeting.id))
             socketio.emit(protocol.ANSWER_COUNT, payload, to=protocol.host(meeting.id))
+        self._refresh_operators(meeting_ids)
+
+    def _refresh_operators(self, meeting_ids: set[int]) -> None:
+        """The venues' counts (answers, ballots) at each watched venue, without the people's rows."""
+        for meeting_id in meeting_ids:
+            meeting = db.session.get(Meeting, meeting_id)
+            if meeting is not None:
+                _emit_operators(db.session, meeting, None, roster=False)

@@ -39,7 +39,9 @@ def resync_local() -> int:
             meeting = session.get(Meeting, meeting_id)
             if meeting is None:
                 continue
-            publish(meeting, roster=True, local=True)
+            operated = {i.venue_id for i in list(CONNECTIONS.values())
+                        if i.kind == "operator" and i.meeting_id == meeting_id}  # an admin's unassigned venue too
+            publish(meeting, roster=True, local=True, venue_ids=operated)
             round_ = session.get(Round, meeting.current_round_id) if meeting.current_round_id else None
             if attendee_ids and round_ is not None and round_.phase == Phase.REVEALED.value:
                 # A reveal made elsewhere during the outage sent the phones here no results.

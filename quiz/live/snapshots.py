@@ -17,7 +17,7 @@ from quiz.live.answers import host_view, participant_view
 from quiz.live.attendance_figures import venue_figures
 from quiz.live.calling import POOL_KINDS
 from quiz.live.engine import PHASE_LABELS, Phase
-from quiz.live.models import Answer, Attendee, Meeting, PersonDraw, Round, Venue
+from quiz.live.models import Answer, AnswerTally, Attendee, Meeting, PersonDraw, Round, Venue
 from quiz.roster.names import with_hints
 
 
@@ -47,24 +47,32 @@ def eligible_count(session: Session, meeting: Meeting, round_: Round) -> int:
 
 
 def answered_count(session: Session, round_id: int) -> int:
-    """Answers stored for a round."""
-    return session.scalar(select(func.count(Answer.id)).where(Answer.round_id == round_id)) or 0
+    """Answers stored for a round, the venues' paper answers (AnswerTally, one per venue) included."""
+    phones = session.scalar(select(func.count(Answer.id)).where(Answer.round_id == round_id)) or 0
+    paper = session.scalar(select(func.sum(AnswerTally.answered)).where(AnswerTally.round_id == round_id)) or 0
+    return phones + paper
 
 
 def distribution(session: Session, round_: Round) -> dict[str, Any]:
-    """After closing: how the room answered (per option for choices and 判断; right/wrong otherwise)."""
+    """After closing: how the room answered (per option for choices and 判断; right/wrong otherwise), the phone-less
+    venues' paper answers added (each venue's AnswerTally once)."""
     answers = session.scalars(select(Answer).where(Answer.round_id == round_.id)).all()
+    tallies = session.scalars(select(AnswerTally).where(AnswerTally.round_id == round_.id)).all()
+    paper = Counter()
+    for tally in tallies:
+        paper.update(tally.counts)
+    correct = sum(a.correct for a in answers) + sum(t.correct for t in tallies)
+    total = len(answers) + sum(t.answered for t in tallies)
     kind = round_.question["type"]
     if kind in ("单选", "多选"):
-        counts = Counter(letter for a in answers for letter in str(a.payload))
+        counts = Counter(letter for a in answers for letter in str(a.payload)) + paper
         letters = "ABCDEFGH"[: len(round_.question["options"])]
-        return {"options": {letter: counts.get(letter, 0) for letter in letters},
-                "correct": sum(a.correct for a in answers), "total": len(answers)}
+        return {"options": {letter: counts.get(letter, 0) for letter in letters}, "correct": correct, "total": total}
     if kind == "判断":
-        return {"options": {"正确": sum(a.payload is True for a in answers),
-                            "错误": sum(a.payload is False for a in answers)},
-                "correct": sum(a.correct for a in answers), "total": len(answers)}
-    return {"correct": sum(a.correct for a in answers), "total": len(answers)}
+        return {"options": {"正确": sum(a.payload is True for a in answers) + paper.get("正确", 0),
+                            "错误": sum(a.payload is False for a in answers) + paper.get("错误", 0)},
+                "correct": correct, "total": total}
+    return {"correct": correct, "total": total}
 
 
 def round_state(session: Session, meeting: Meeting, round_: Round | None) -> dict[str, Any] | None:

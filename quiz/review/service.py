@@ -16,7 +16,7 @@ from quiz.live.engine import IllegalMove
 from quiz.live.meetings import log, pledge_units, previous_quarter
 from quiz.live.models import Attendee, Meeting, Segment
 from quiz.review import ballots as review
-from quiz.review.models import Ballot, Commitment, PaperTally, PendingBallot, ReviewItem
+from quiz.review.models import Ballot, Commitment, PaperTally, PendingBallot, ReviewItem, VoteReceipt
 from quiz.review.vote import (  # noqa: F401  (the vote's half of this service, re-exported for the boundaries)
     after_close,
     close_open_votes,
@@ -152,6 +152,11 @@ def turnout(session: Session, meeting: Meeting, item: ReviewItem) -> tuple[int, 
     return phone + paper, eligible_rater_count(session, meeting, item)
 
 
+def paper_count(item: ReviewItem, counts: dict) -> int:
+    """How many ballots a paper tally holds."""
+    return _paper_count(item, counts)
+
+
 def _paper_count(item: ReviewItem, counts: dict) -> int:
     if item.criteria:
         return int(counts.get("ballots", 0))
@@ -172,6 +177,62 @@ def add_paper_tally(session: Session, meeting: Meeting, item_id: int, counts: di
         raise IllegalMove("述职单位不存在")
     if item.vote_state == "revealed":
         raise IllegalMove("结果已公布，不能再录入纸质票")
+    _check_paper(item, counts)
+    session.add(PaperTally(item_id=item.id, counts=counts, entered_by=actor, note=note[:200]))
+    log(session, meeting, "paper_tally", actor, item_id=item.id, counts=counts)
+    session.flush()
+
+
+def venue_eligible(session: Session, meeting: Meeting, item: ReviewItem, attendee_venue: int | None) -> int:
+    """`eligible_rater_count` at one venue (`attendee_venue`: its attendees' venue_id, None for the convening
+    hall)."""
+    return session.scalar(select(func.count()).select_from(Attendee).where(
+        Attendee.meeting_id == meeting.id, Attendee.status == "present", Attendee.anonymous.is_(False),
+        _at(attendee_venue), or_(Attendee.unit_id.is_(None), Attendee.unit_id != item.unit_id))) or 0
+
+
+def _at(attendee_venue: int | None):  # type: ignore[no-untyped-def]
+    return Attendee.venue_id.is_(None) if attendee_venue is None else Attendee.venue_id == attendee_venue
+
+
+def venue_phone_votes(session: Session, item: ReviewItem, attendee_venue: int | None) -> int:
+    """Phones at one venue that voted on the item (their receipts: who voted, never how)."""
+    return session.scalar(select(func.count()).select_from(VoteReceipt).join(
+        Attendee, VoteReceipt.attendee_id == Attendee.id).where(VoteReceipt.item_id == item.id,
+                                                                _at(attendee_venue))) or 0
+
+
+def venue_tally(session: Session, item: ReviewItem, venue_id: int) -> PaperTally | None:
+    """The venue's paper ballots for the item (one row: entering again replaces it)."""
+    return session.scalar(select(PaperTally).where(PaperTally.item_id == item.id, PaperTally.venue_id == venue_id))
+
+
+def set_venue_paper_tally(session: Session, meeting: Meeting, item_id: int, counts: dict, actor: str, venue_id: int,
+                          attendee_venue: int | None) -> None:
+    """A venue operator's count of its paper ballots: one row per (item, venue), so entering it again corrects
+    the count (logged with the old and new) and a double submit never counts twice. Only while the item's vote
+    is open or closed, and never more ballots than the venue's present raters who did not vote by phone."""
+    item = session.get(ReviewItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        raise IllegalMove("述职单位不存在")
+    if item.vote_state not in ("open", "closed"):
+        revealed = item.vote_state == "revealed"
+        raise IllegalMove("结果已公布，不能再录入纸质票" if revealed else "本单位的评议投票尚未开始")
+    _check_paper(item, counts)
+    room = venue_eligible(session, meeting, item, attendee_venue) - venue_phone_votes(session, item, attendee_venue)
+    if _paper_count(item, counts) > room:
+        raise IllegalMove(f"本会场可评议且未用手机投票的只有 {max(room, 0)} 人，纸质票张数不能超过此数")
+    old = venue_tally(session, item, venue_id)
+    if old is None:
+        session.add(PaperTally(item_id=item.id, counts=counts, entered_by=actor, venue_id=venue_id))
+    else:
+        old.counts, old.entered_by = counts, actor
+    log(session, meeting, "venue_paper_tally", actor, item_id=item.id, venue_id=venue_id, counts=counts,
+        previous=old.counts if old is not None else None)
+    session.flush()
+
+
+def _check_paper(item: ReviewItem, counts: dict) -> None:
     if item.criteria:
         ballots, sums = counts.get("ballots"), counts.get("sums")
         if not _count(ballots) or ballots < 1 or not isinstance(sums, dict) \
@@ -180,9 +241,6 @@ def add_paper_tally(session: Session, meeting: Meeting, item_id: int, counts: di
             raise IllegalMove("纸质票须填写张数和各项总分")
     elif not counts or any(k not in review.RATING_VALUES or not _count(v) for k, v in counts.items()):
         raise IllegalMove("纸质票须按 满意 / 基本满意 / 不满意 填写张数")
-    session.add(PaperTally(item_id=item.id, counts=counts, entered_by=actor, note=note[:200]))
-    log(session, meeting, "paper_tally", actor, item_id=item.id, counts=counts)
-    session.flush()
 
 
 def _number(value: object) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from quiz.live import attendance
@@ -14,7 +14,7 @@ from quiz.live.models import Attendee, Meeting
 from quiz.live.snapshots import epoch_ms, segment_kind
 from quiz.review import ballots as review
 from quiz.review import service as reviewing
-from quiz.review.models import ReviewItem
+from quiz.review.models import PaperTally, ReviewItem, VoteReceipt
 
 KINDS = frozenset({"review", "pledge"})  # the agenda's segment kinds this wing runs
 
@@ -97,3 +97,30 @@ def turnouts(session: Session, item_ids: set[int]) -> list[tuple[int, dict[str, 
         ballots, eligible = reviewing.turnout(session, session.get(Meeting, item.meeting_id), item)
         counts.append((item.meeting_id, {"item_id": item.id, "ballots": ballots, "eligible": eligible}))
     return counts
+
+
+
+def venue_parts(session: Session, meeting: Meeting, wanted: dict[int, int | None]) -> dict[int, dict[str, Any]]:
+    """The item in progress as each wanted venue's operator sees it (`wanted`: venue id → its attendees'
+    venue_id, None for the convening hall): the venue's turnout — its phones' receipts (who voted, never how)
+    and its paper count — and the paper ballots it entered. Three queries for all venues together; never a result
+    (the public part has it once revealed). Empty when no review item is in progress."""
+    item = reviewing.current_item(session, meeting)
+    if item is None or segment_kind(meeting) not in KINDS or not wanted:
+        return {}
+    eligible = dict(session.execute(select(Attendee.venue_id, func.count()).where(
+        Attendee.meeting_id == meeting.id, Attendee.status == "present", Attendee.anonymous.is_(False),
+        or_(Attendee.unit_id.is_(None), Attendee.unit_id != item.unit_id)).group_by(Attendee.venue_id)).all())
+    phones = dict(session.execute(select(Attendee.venue_id, func.count()).select_from(VoteReceipt).join(
+        Attendee, VoteReceipt.attendee_id == Attendee.id).where(VoteReceipt.item_id == item.id)
+        .group_by(Attendee.venue_id)).all())
+    tallies = {t.venue_id: t for t in session.scalars(select(PaperTally).where(
+        PaperTally.item_id == item.id, PaperTally.venue_id.in_(list(wanted))))}
+    parts = {}
+    for venue_id, key in wanted.items():
+        tally = tallies.get(venue_id)
+        paper = reviewing.paper_count(item, tally.counts) if tally is not None else 0
+        parts[venue_id] = {"item_id": item.id, "phones": phones.get(key, 0), "paper": paper,
+                           "ballots": phones.get(key, 0) + paper, "eligible": eligible.get(key, 0),
+                           "tally": tally.counts if tally is not None else None}
+    return parts

@@ -72,6 +72,7 @@ SEGMENTS = hooks.ReviewSegments(
     before_remove=_free_commitments, unit_in_use=_unit_in_use,
     parse_criteria=review.parse_criteria, parse_group_weights=review.parse_group_weights,
     format_weighted=review.format_weighted,
+    venue_parts=snapshots.venue_parts, venue_paper_tally=reviewing.set_venue_paper_tally,
 )
 
 

@@ -102,7 +102,9 @@ def _seed(server: LiveServer, http: requests.Session) -> dict[str, str]:
     venue_id = re.search(rf'href="/meetings/{meeting}/venues/(\d+)/sheet"', venues_page).group(1)
     unit_id = re.search(r'href="/quarters/[^/]+/units/(\d+)"', http.get(f"{base}/quarters/{quarter}").text)
     unit = unit_id.group(1) if unit_id else re.search(r'value="(\d+)"', http.get(base + "/roster/").text).group(1)
+    venue_id = re.search(r'href="/venues/(\d+)"', http.get(base + "/venues/").text).group(1)  # an admin keeps any
     return {
+        "venues.mine": "/venues/", "venues.venue": f"/venues/{venue_id}",
         "bank.index": "/bank/", "bank.edit": f"/bank/{question_id}", "bank.preview": f"/bank/{question_id}/preview",
         "bank.category_tree": "/bank/categories", "bank.import_start": "/bank/import",
         "bank.import_report": f"/bank/import/report/{check_id}", "bank.import_done": f"/bank/import/done/{commit_id}",

@@ -54,8 +54,32 @@ def test_connect_auth():
     assert isinstance(payloads.read_auth({"code": "ABCD2345", "device": "tok"}), payloads.PhoneAuth)
     assert isinstance(payloads.read_auth({"screen": "tok"}), payloads.ScreenAuth)
     assert isinstance(payloads.read_auth({"meeting_id": 3}), payloads.HostAuth)
-    for auth in [None, "x", {}, {"meeting_id": True}, {"code": "A", "device": "\ud800"}, {"screen": ""}]:
+    assert isinstance(payloads.read_auth({"venue": 3}), payloads.OperatorAuth)
+    assert isinstance(payloads.read_auth({"meeting_id": 3, "venue": 4}), payloads.HostAuth)  # a host's, checked so
+    for auth in [None, "x", {}, {"meeting_id": True}, {"code": "A", "device": "\ud800"}, {"screen": ""},
+                 {"venue": True}, {"venue": "3"}, {"venue": 0}, {"venue": 2**31}, {"venue": 1.0}]:
         assert payloads.read_auth(auth) is None, auth
+
+
+def test_operator_payloads_refuse_odd_types_and_text():
+    labels = payloads.LABELS
+    ok = {"round_id": 1, "answered": 3, "counts": {"A": 1, "正确": 2}}
+    assert parse(payloads.VenueAnswerTally, ok, labels=labels).counts == {"A": 1, "正确": 2}
+    bad = [{**ok, "answered": 3.0}, {**ok, "answered": "3"}, {**ok, "answered": 100_001}, {**ok, "counts": {"a": 1}},
+           {**ok, "counts": {"AB": 1}}, {**ok, "counts": {"Ａ": 1}}, {**ok, "counts": {"A": -1}},
+           {**ok, "counts": {"\ud800": 1}}, {**ok, "correct": False}, {"answered": 1}]
+    for payload in bad:
+        with pytest.raises(Invalid):
+            parse(payloads.VenueAnswerTally, payload, labels=labels)
+    for payload in [{"attendee_id": 1, "status": "here"}, {"attendee_id": 1, "status": "present\u200b"},
+                    {"attendee_id": "1", "status": "present"}, {"attendee_id": 1, "status": "present", "deputy_id": 0}]:
+        with pytest.raises(Invalid):
+            parse(payloads.VenueAttendance, payload, labels=labels)
+    for confirm in ["123", "12345", "１２３４", "12 4", "\u0661\u0662\u0663\u0664"]:
+        with pytest.raises(Invalid):
+            parse(payloads.VenueApproveDevice, {"attendee_id": 1, "confirm": confirm}, labels=labels)
+    with pytest.raises(Invalid):
+        parse(payloads.VenuePaperTally, {"item_id": 1, "counts": {"满意\x00": 1}}, labels=labels)
 
 
 # docs/protocol.md
@@ -94,7 +118,8 @@ def payload_tables() -> dict[str, set[str]]:
 
 def auth_table() -> dict[str, set[str]]:
     text = PROTOCOL.read_text(encoding="utf-8")
-    rows = re.findall(r"^\| (phone|listener|projector|host console / prompt) \| `\{([^`]*)\}`", text, re.MULTILINE)
+    rows = re.findall(r"^\| (phone|listener|projector|host console / prompt|venue operator) \| `\{([^`]*)\}`", text,
+                      re.MULTILINE)
     return {client: set(re.findall(r'"([a-z_]+)":', keys)) for client, keys in rows}
 
 
@@ -104,11 +129,13 @@ def declared(model: type[payloads.Payload]) -> set[str]:
 
 def test_the_protocol_tables_list_each_models_fields():
     tables = payload_tables()
-    models = {**payloads.HOST_MODELS, **payloads.PHONE_MODELS}
-    assert set(models) == {*protocol.HOST_COMMANDS, protocol.SUBMIT_ANSWER, protocol.SUBMIT_RATING}
+    models = {**payloads.HOST_MODELS, **payloads.PHONE_MODELS, **payloads.OPERATOR_MODELS}
+    assert set(models) == {*protocol.HOST_COMMANDS, protocol.SUBMIT_ANSWER, protocol.SUBMIT_RATING,
+                           *protocol.OPERATOR_COMMANDS}
     assert set(tables) == set(models)
     for event, model in models.items():
         assert tables[event] == declared(model), event
     assert auth_table() == {"phone": declared(payloads.PhoneAuth), "listener": declared(payloads.AudienceAuth),
                             "projector": declared(payloads.ScreenAuth),
-                            "host console / prompt": declared(payloads.HostAuth)}
+                            "host console / prompt": declared(payloads.HostAuth),
+                            "venue operator": declared(payloads.OperatorAuth)}
