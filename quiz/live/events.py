@@ -27,7 +27,7 @@ from quiz.live.audience import AudienceWriter
 from quiz.live.audience import JoinRefused as AudienceRefused
 from quiz.live.engine import IllegalMove
 from quiz.live.models import Attendee, Meeting
-from quiz.live.publish import public_base
+from quiz.live.publish import PresenceTicker, host_state, presence_of, public_base
 from quiz.live.writer import Submission
 
 RELEASED_MESSAGE = commands.BINDING_ENDED_MESSAGE
@@ -145,6 +145,7 @@ def on_connect(auth: Any = None):  # type: ignore[no-untyped-def]
         join_room(protocol.venue_screen(identity.venue_id))
     if identity.attendee_id is not None:
         join_room(protocol.attendee(identity.attendee_id))
+    _count(identity, True)
     return True
 
 
@@ -152,7 +153,25 @@ def on_connect(auth: Any = None):  # type: ignore[no-untyped-def]
 def on_disconnect(*_args: Any) -> None:
     """Forget the connection (the phone re-identifies when it comes back)."""
     if not _sent_by_client():
-        CONNECTIONS.pop(request.sid, None)
+        identity = CONNECTIONS.pop(request.sid, None)
+        if identity is not None:
+            _count(identity, False)
+
+
+def _count(identity: Identity, connected: bool) -> None:
+    """The venue's presence (quiz/live/presence.py): a counter in memory; the console hears of it in batches."""
+    app = current_app._get_current_object()
+    tracker = presence_of(app)
+    (tracker.connected if connected else tracker.disconnected)(identity.meeting_id, identity.venue_id,
+                                                               identity.kind)
+    if "presence_ticker" not in app.extensions:
+        app.extensions["presence_ticker"] = PresenceTicker(app, _consoled_meetings)
+    app.extensions["presence_ticker"].poke()
+
+
+def _consoled_meetings() -> set[int]:
+    """Meetings with a console on this worker (they get the periodic refresh of every worker's counts)."""
+    return {i.meeting_id for i in list(CONNECTIONS.values()) if i.kind == "host"}
 
 
 def _sent_by_client() -> bool:
@@ -170,7 +189,7 @@ def state_for(identity: Identity) -> dict[str, Any]:
     base = public_base(current_app)
     if identity.kind == "screen":
         return snapshots.screen_state(session, meeting, base, venue_id=identity.venue_id)
-    return snapshots.host_state(session, meeting, base)
+    return host_state(current_app, meeting)
 
 
 @socketio.on(protocol.SYNC)
