@@ -25,7 +25,8 @@ KINDS = ("screen", "phone", "operator")
 FLUSH_S = 0.5  # after a change, the worker's hash is rewritten at most this often
 REFRESH_S = 3.0  # and rewritten anyway this often, so it never expires while the worker lives
 TTL_S = 10  # a dead worker's counts leave the sum after this
-REDIS_TIMEOUT_S = 0.5  # a blackholed Redis costs a refresh this much, never the console's state
+REDIS_TIMEOUT_S = 0.5  # a blackholed Redis costs one call this much …
+REDIS_PAUSE_S = 5.0  # … and then it is left alone this long: a host command's state never waits on it each time
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class Presence:
         self.worker = uuid.uuid4().hex[:12]
         self.prefix = f"presence:{channel}"
         self.redis = None
+        self.down_until = 0.0  # monotonic time before which Redis is not tried again
         if redis_url:
             import redis
 
@@ -143,10 +145,17 @@ class Presence:
         fields |= {f"seen:{m}:{'' if v is None else v}": ms for (m, v), ms in seen.items()}
         return fields
 
+    def _redis_up(self) -> bool:
+        return self.redis is not None and time.monotonic() >= self.down_until
+
+    def _redis_failed(self, what: str, error: Exception) -> None:
+        self.down_until = time.monotonic() + REDIS_PAUSE_S
+        log.warning("presence %s Redis (this worker's counts only for %.0f s): %s", what, REDIS_PAUSE_S, error)
+
     def publish(self) -> bool:
         """Write this worker's hash (replacing the last one, with a fresh expiry). False without Redis or when
-        Redis did not answer (the next refresh tries again)."""
-        if self.redis is None:
+        Redis did not answer (a refresh after REDIS_PAUSE_S tries again)."""
+        if not self._redis_up():
             return False
         key = f"{self.prefix}:{self.worker}"
         fields = self.fields()
@@ -160,11 +169,11 @@ class Presence:
             pipe.execute()
             return True
         except Exception as error:  # redis.RedisError, OSError: the counts stay this worker's own
-            log.warning("presence not written to Redis: %s", error)
+            self._redis_failed("not written to", error)
             return False
 
     def _all_parts(self) -> list[Mapping[str, str]]:
-        if self.redis is None:
+        if not self._redis_up():
             return [self.fields()]
         try:
             workers = [w.decode() for w in self.redis.smembers(f"{self.prefix}:workers")]
@@ -178,7 +187,7 @@ class Presence:
             # This worker's own counts are always current, whatever its last write said.
             return [p for w, p in zip(workers, parts, strict=True) if w != self.worker] + [self.fields()]
         except Exception as error:
-            log.warning("presence not read from Redis, this worker's counts only: %s", error)
+            self._redis_failed("not read from", error)
             return [self.fields()]
 
     def venues(self, meeting_id: int) -> dict[int | None, VenuePresence]:

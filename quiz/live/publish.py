@@ -188,15 +188,15 @@ class CountTicker:
 
 class PresenceTicker:
     """Tells the consoles who is connected at each venue: after a change at most every presence.FLUSH_S (this
-    worker's counts are written to Redis first, so the sum it reads includes them), and every REFRESH_S for the
-    consoles on this worker (another worker's counts may have changed or expired). Never one event per
-    connect: 3,000 phones joining make a few events a second, not 3,000."""
+    worker's counts are written to Redis first, so the sum it reads includes them), and every REFRESH_S to the
+    consoles on this worker whatever happened (another worker's counts may have expired, or two workers'
+    events crossed on the way: the console is right again within REFRESH_S). Never one event per connect:
+    3,000 phones joining make a few events a second, not 3,000."""
 
     def __init__(self, app: Flask, watched: Callable[[], set[int]]) -> None:
         self.app, self.watched = app, watched
         self.lock = threading.Lock()
         self.started = False
-        self.sent: dict[int, dict] = {}
 
     def poke(self) -> None:
         """Called on every connect and disconnect (cheap: starts the loop once)."""
@@ -223,17 +223,14 @@ class PresenceTicker:
                         self._emit(meeting_id, local=False)
                     if periodic:
                         for meeting_id in self.watched() - dirty:
-                            self._emit(meeting_id, local=True, only_changed=True)
+                            self._emit(meeting_id, local=True)
                     db.session.rollback()
             except Exception:  # one failed pass (Redis or the database away) must not end the loop
                 self.app.logger.exception("presence pass failed")
 
-    def _emit(self, meeting_id: int, local: bool, only_changed: bool = False) -> None:
+    def _emit(self, meeting_id: int, local: bool) -> None:
         halls = db.session.execute(select(Venue.id, Venue.position).where(Venue.meeting_id == meeting_id)).all()
         online = presence_of(self.app).venues(meeting_id)
         rows = {str(v.id): presence.for_venue(online, v.id, v.position == 0).as_dict() for v in halls}
-        if only_changed and self.sent.get(meeting_id) == rows:
-            return
-        self.sent[meeting_id] = rows
         socketio.emit(protocol.PRESENCE, {"meeting_id": meeting_id, "venues": rows}, to=protocol.host(meeting_id),
                       ignore_queue=local)

@@ -3,7 +3,9 @@
 // dialog, and the draw's 会场 choice. The server's state and its `presence` events are the only truth here.
 window.ConsoleVenues = (function () {
   "use strict";
-  var el = Live.el, shown = null;
+  // The newest `presence` event per venue wins over a state's figures: every change is followed by an event
+  // built after it, while a state may have been built a moment before and arrive after it.
+  var el = Live.el, shown = null, latest = {};
   var $ = function (id) { return document.getElementById(id); };
 
   function clock(ms) {
@@ -24,6 +26,7 @@ window.ConsoleVenues = (function () {
 
   function render(state) {
     var rows = state.venues || [], panel = $("venues-panel");
+    rows.forEach(function (v) { if (latest[v.id]) v.presence = latest[v.id]; });
     var many = rows.length > 1;
     panel.hidden = !many; $("pool-venue-row").hidden = !many;
     if (!many) return;
@@ -87,7 +90,7 @@ window.ConsoleVenues = (function () {
   window.Console.socket.on("presence", function (event) {
     var state = window.Console.state();
     if (!state || !state.venues) return;
-    state.venues.forEach(function (v) { if (event.venues[v.id]) v.presence = event.venues[v.id]; });
+    Object.keys(event.venues).forEach(function (id) { latest[id] = event.venues[id]; });
     render(state);
   });
   return { render: render };

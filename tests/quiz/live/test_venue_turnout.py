@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from quiz.live import attendance, calling, payloads, snapshots, venues
+from quiz.live import attendance, calling, commands, payloads, snapshots, venues
 from quiz.live import hosting as live
 from quiz.live.models import Answer, AnswerTally, Attendee
 from quiz.review.models import PaperTally, ReviewItem, VoteReceipt
@@ -136,3 +136,16 @@ def test_hand_over_is_recorded_and_refused_without_a_reason_or_for_the_presiding
     assert (state["venue"]["main"], state["venue"]["main_name"]) == (False, "东区分会场")
     with pytest.raises(venues.VenueError, match="已是主会场"):
         venues.hand_over(session, meeting, east.id, "again", "host")
+
+
+def test_another_meetings_venue_is_neither_a_pool_nor_a_handover_target(session, halls):
+    meeting, east, _ = halls
+    other = make_meeting(session, held=False)
+    theirs = venues.add_venue(session, other, "别的分会场")
+    session.commit()
+    with pytest.raises(commands.BadPayload, match="会场不存在"):
+        commands._pool(session, meeting, payloads.PoolCommand(rev=0, venue_id=theirs.id))
+    with pytest.raises(venues.VenueError, match="会场不存在"):
+        venues.hand_over(session, meeting, theirs.id, "越权", "host")
+    assert meeting.main_venue_id is None and other.main_venue_id is None
+    assert commands._pool(session, meeting, payloads.PoolCommand(rev=0, venue_id=east.id)).venue_id == east.id
