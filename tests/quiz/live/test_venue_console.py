@@ -74,11 +74,11 @@ def row(host: Host, venue_id: int, state: dict | None = None) -> dict:
 
 
 def presence_of(host: Host, venue_id: int) -> dict:
-    """The newest presence the console heard of a venue (the state's, or a later presence event's)."""
-    latest = row(host, venue_id)["presence"]
-    for event in host.inbox.presence:
-        latest = event["venues"].get(str(venue_id), latest)
-    return latest
+    """The newest presence the console heard of a venue: the last `presence` event's, else the last state's."""
+    for event in reversed(host.inbox.presence):
+        if str(venue_id) in event["venues"]:
+            return event["venues"][str(venue_id)]
+    return row(host, venue_id)["presence"] if host.inbox.states else {}
 
 
 def test_three_halls_one_meeting(server):  # type: ignore[no-untyped-def]
@@ -103,10 +103,9 @@ def test_three_halls_one_meeting(server):  # type: ignore[no-untyped-def]
 
     # Phones at every venue (the first two people of each: its secretaries); claiming checks them in.
     phones = {v: [Phone(running, code) for code in codes[None if v == main_id else v][:2]] for v in screens}
-    host.inbox.wait_for(lambda: presence_of(host, west_id)["phones"] == 2
-                        and presence_of(host, east_id)["phones"] == 2 and presence_of(host, main_id)["phones"] == 2,
+    host.inbox.wait_for(lambda: all(presence_of(host, v).get("phones") == 2 for v in (main_id, east_id, west_id)),
                         "every venue's phones counted")
-    assert presence_of(host, west_id)["screens"] == 1 and presence_of(host, west_id)["status"] == "online"
+    assert presence_of(host, west_id)["screens"] == 1 and presence_of(host, west_id).get("status") == "online"
     synced = host.sio.call("sync", None, timeout=10)["state"]
     assert row(host, east_id, synced)["presence"]["phones"] == 2 and row(host, east_id, synced)["presence"][
         "label"] == "在线"
@@ -116,10 +115,10 @@ def test_three_halls_one_meeting(server):  # type: ignore[no-untyped-def]
 
     # A branch projector goes: the console says so, with when it was last seen.
     screens[west_id].sio.disconnect()
-    host.inbox.wait_for(lambda: presence_of(host, west_id)["status"] == "screen_down", "西 projector gone")
+    host.inbox.wait_for(lambda: presence_of(host, west_id).get("status") == "screen_down", "西 projector gone")
     assert presence_of(host, west_id)["label"] == "大屏离线" and presence_of(host, west_id)["screen_seen_ms"]
     screens[west_id].connect()
-    host.inbox.wait_for(lambda: presence_of(host, west_id)["status"] == "online", "西 projector back")
+    host.inbox.wait_for(lambda: presence_of(host, west_id).get("status") == "online", "西 projector back")
 
     # A phone and another meeting's venue cannot limit a draw; a draw limited to the east venue calls its people.
     assert phones[east_id][0].sio.call("draw_person", {"rev": host.rev, "venue_id": east_id}, timeout=10)[
@@ -159,11 +158,18 @@ def test_three_halls_one_meeting(server):  # type: ignore[no-untyped-def]
     screens[west_id].sio.disconnect()
     for phone in phones[west_id]:
         phone.sio.disconnect()
-    host.inbox.wait_for(lambda: presence_of(host, west_id)["status"] == "offline", "西 offline")
+    host.inbox.wait_for(lambda: presence_of(host, west_id).get("status") == "offline", "西 offline")
     assert presence_of(host, west_id)["label"] == "未连接"
     assert host.do("close_question")["ok"] and host.do("reveal_answer")["ok"]
-    screens[main_id].wait_phase(round_id, "revealed")
+    for venue_id in (main_id, east_id):  # the connected halls' projectors and phones, at once
+        screens[venue_id].wait_phase(round_id, "revealed")
+        for phone in phones[venue_id]:
+            phone.inbox.wait_for(lambda p=phone: (p.inbox.state.get("round") or {}).get("phase") == "revealed",
+                                 "the reveal on a phone")
+    phones[main_id][0].inbox.wait_for(lambda: phones[main_id][0].inbox.results, "the main hall's own result")
+    assert phones[main_id][0].inbox.results[-1]["correct"] is True
     seen_by_main = screens[main_id].inbox.state
+    assert screens[east_id].inbox.state["round"] == seen_by_main["round"]
 
     # Back with the same credentials: one sync and the hall is where the others are.
     screens[west_id].connect()
@@ -176,7 +182,7 @@ def test_three_halls_one_meeting(server):  # type: ignore[no-untyped-def]
     assert phones[west_id][0].me["result"]["correct"] is True and phones[west_id][0].me["answer"] == key
     assert "result" not in phones[west_id][1].me  # it never answered: no result, but the same revealed round
     assert phones[west_id][1].sio.call("sync", None, timeout=10)["state"]["round"]["phase"] == "revealed"
-    host.inbox.wait_for(lambda: presence_of(host, west_id)["status"] == "online", "西 back online")
+    host.inbox.wait_for(lambda: presence_of(host, west_id).get("status") == "online", "西 back online")
 
     # 移交主会场: refused without a reason and from a phone; recorded with the reason; every projector says so.
     assert host.do("hand_over_main", venue_id=west_id, reason=" ")["ok"] is False
