@@ -54,8 +54,8 @@ window.ConsoleVenues = (function () {
         el("td", { text: a.leave + " / " + a.absent + " / " + a.deputized }),
         el("td", { text: v.turnout.round === null ? "—" : v.turnout.round + " / " + a.present }),
         el("td", { text: v.turnout.vote === null ? "—" : String(v.turnout.vote) }),
-        el("td", {}, [el("b", { text: v.join_code })]),
-        el("td", {}, [el("a", { href: v.screen_url, target: "_blank", rel: "noopener", text: "打开大屏" })])]);
+        el("td", {}, [el("b", { text: v.join_code }), " · ",
+          el("a", { href: v.screen_url, target: "_blank", rel: "noopener", text: "打开大屏" })])]);
     }));
   }
 

@@ -186,8 +186,9 @@ def test_three_halls_one_meeting(server):  # type: ignore[no-untyped-def]
 
     # 移交主会场: refused without a reason and from a phone; recorded with the reason; every projector says so.
     assert host.do("hand_over_main", venue_id=west_id, reason=" ")["ok"] is False
-    assert phones[west_id][0].sio.call("hand_over_main", {"rev": host.rev, "venue_id": west_id, "reason": "x"},
-                                       timeout=10)["ok"] is False
+    for intruder in (phones[west_id][0].sio, screens[west_id].sio):  # a phone or a branch projector: never
+        assert intruder.call("hand_over_main", {"rev": host.rev, "venue_id": west_id, "reason": "x"},
+                             timeout=10) == {"ok": False, "error": "只有主持人可以操作会议"}
     assert host.do("hand_over_main", venue_id=west_id, reason="主会场线路故障，移交西区")["ok"]
     assert row(host, west_id)["main"] is True and row(host, main_id)["main"] is False
     for screen in screens.values():
@@ -201,6 +202,6 @@ def test_three_halls_one_meeting(server):  # type: ignore[no-untyped-def]
                                   "'refused_host_event'"), {"m": meeting_id}).scalar()
     engine.dispose()
     assert [(r.note, r.actor) for r in logged] == [("主会场线路故障，移交西区", "admin")]
-    assert refused >= 2  # the phone's draw and the phone's handover
+    assert refused >= 3  # the phone's draw, the phone's and the projector's handover
     for sio in [host.sio, *(s.sio for s in screens.values()), *(p.sio for ps in phones.values() for p in ps)]:
         sio.disconnect()
