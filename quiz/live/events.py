@@ -27,7 +27,7 @@ from quiz.live.audience import AudienceWriter
 from quiz.live.audience import JoinRefused as AudienceRefused
 from quiz.live.engine import IllegalMove
 from quiz.live.models import Attendee, Meeting
-from quiz.live.publish import PresenceTicker, host_state, presence_of, public_base
+from quiz.live.publish import counted, host_state, public_base
 from quiz.live.writer import Submission
 
 RELEASED_MESSAGE = commands.BINDING_ENDED_MESSAGE
@@ -159,19 +159,9 @@ def on_disconnect(*_args: Any) -> None:
 
 
 def _count(identity: Identity, connected: bool) -> None:
-    """The venue's presence (quiz/live/presence.py): a counter in memory; the console hears of it in batches."""
-    app = current_app._get_current_object()
-    tracker = presence_of(app)
-    (tracker.connected if connected else tracker.disconnected)(identity.meeting_id, identity.venue_id,
-                                                               identity.kind)
-    if "presence_ticker" not in app.extensions:
-        app.extensions["presence_ticker"] = PresenceTicker(app, _consoled_meetings)
-    app.extensions["presence_ticker"].poke()
-
-
-def _consoled_meetings() -> set[int]:
-    """Meetings with a console on this worker (they get the periodic refresh of every worker's counts)."""
-    return {i.meeting_id for i in list(CONNECTIONS.values()) if i.kind == "host"}
+    """The venue's presence (quiz/live/presence.py): a counter in memory; consoles hear of it in batches."""
+    counted(current_app._get_current_object(), identity.meeting_id, identity.venue_id, identity.kind, connected,
+            lambda: {i.meeting_id for i in list(CONNECTIONS.values()) if i.kind == "host"})
 
 
 def _sent_by_client() -> bool:

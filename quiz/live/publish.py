@@ -186,6 +186,17 @@ class CountTicker:
             socketio.emit(protocol.ANSWER_COUNT, payload, to=protocol.host(meeting.id))
 
 
+def counted(app: Flask, meeting_id: int, venue_id: int | None, kind: str, connected: bool,
+            consoled: Callable[[], set[int]]) -> None:
+    """A connection came or went (`consoled`: the meetings with a console on this worker, for the periodic
+    refresh): counted in memory, the consoles told by the PresenceTicker."""
+    tracker = presence_of(app)
+    (tracker.connected if connected else tracker.disconnected)(meeting_id, venue_id, kind)
+    if "presence_ticker" not in app.extensions:
+        app.extensions["presence_ticker"] = PresenceTicker(app, consoled)
+    app.extensions["presence_ticker"].poke()
+
+
 class PresenceTicker:
     """Tells the consoles who is connected at each venue: after a change at most every presence.FLUSH_S (this
     worker's counts are written to Redis first, so the sum it reads includes them), and every REFRESH_S to the
