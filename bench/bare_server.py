@@ -1,8 +1,10 @@
 """The bare Flask-SocketIO server the app is compared with: no app logic, no database, the same tuning.
 
 Phones connect into one room; the host's `go` is broadcast to the room as a `state`; an `answer` is acked at
-once. Run as `python -m bench.bare_server MODE PORT [REDIS_URL CHANNEL]`: with a Redis URL, broadcasts go
-through Redis as the app's do with several workers.
+once. A projector connects with `{"room": "screen-N"}` into a room of its own, and the `go` carries each such
+room's state in `screens` (as the app sends each venue's projector its own), emitted one room at a time.
+Run as `python -m bench.bare_server MODE PORT [REDIS_URL CHANNEL]`: with a Redis URL, broadcasts go through
+Redis as the app's do with several workers.
 
 The same tuning as the app's venue server: the connection limit, listen backlog and garbage-collector settings
 (core/serve.py) and the packets' JSON (core/wirejson.py), so the ratio measures the app, not a setting.
@@ -31,12 +33,15 @@ socketio = SocketIO(app, async_mode=MODE, ping_interval=25, ping_timeout=60, log
 
 @socketio.on("connect")
 def connect(auth=None):  # type: ignore[no-untyped-def]
-    join_room("room")
+    room = auth.get("room") if isinstance(auth, dict) else None
+    join_room(room if isinstance(room, str) and room.startswith("screen-") else "room")
 
 
 @socketio.on("go")
 def go(payload):  # type: ignore[no-untyped-def]
-    emit("state", payload, to="room")
+    emit("state", {"go": payload["go"], "shown": payload.get("shown")}, to="room")
+    for room, state in (payload.get("screens") or {}).items():
+        emit("state", {"go": payload["go"], "shown": state}, to=room)
     return {"ok": True}
 
 

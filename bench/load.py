@@ -1,6 +1,10 @@
 """The load itself: phones joining, a host driving questions, everyone answering at once — against the app and
 against the bare server. Servers are reached by URL; phones are spread over the given worker URLs in turn, as
-a sticky load balancer would spread them (each phone stays on its worker)."""
+a sticky load balancer would spread them (each phone stays on its worker).
+
+A meeting held in several halls (`Target.halls`, from bench/venues.py) gets one projector per venue, opened with
+the venue's screen token before its phones join with the venue's join code; the fan-out then counts every
+phone and every projector, and each figure is also broken down per venue so that one slow hall shows."""
 
 from __future__ import annotations
 
@@ -32,6 +36,19 @@ class Target:
     cpu_seconds: Callable[[], float | None] = lambda: None
     peak_rss_mb: Callable[[], float | None] = lambda: None
     rounds: list[int] = field(default_factory=list)
+    halls: list[Hall] = field(default_factory=list)  # a meeting in several halls; empty: the demo meeting's one
+
+
+@dataclass
+class Hall:
+    """One venue of the benchmark's meeting: its phones join with `join_code`; its projector (when it has a
+    `screen_token`) opens the venue's projector URL."""
+
+    name: str
+    join_code: str = ""
+    screen_token: str = ""
+    phones: int = 0
+    venue_id: int | None = None
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -47,11 +64,16 @@ def percentiles(values: list[float]) -> dict[str, float]:
 
 
 class Phone:
-    """One simulated phone: when each round was first seen open."""
+    """One simulated phone (or a venue's projector): when each round was first seen open, how long that took
+    after the host's command, and how many of its answers were acked."""
 
-    def __init__(self) -> None:
+    def __init__(self, hall: str = "", projector: bool = False) -> None:
+        self.hall, self.projector = hall, projector
         self.seen: dict[Any, float] = {}
+        self.delays: list[float] = []
+        self.acked = 0
         self.shown: dict[str, Any] | None = None  # the state that showed the last question
+        self.shown_bytes = 0  # its Socket.IO packet's size in UTF-8 (what one client is sent per question)
         self.client = RawClient(self.on_event)
 
     def on_event(self, name: str, data: Any, at: float) -> None:
@@ -64,6 +86,7 @@ class Phone:
         if round_.get("phase") == "open" and round_.get("id") not in self.seen:
             self.seen[round_["id"]] = at
             self.shown = data
+            self.shown_bytes = len(self.client.last_message.encode())
 
 
 class Host:
@@ -71,11 +94,19 @@ class Host:
 
     def __init__(self) -> None:
         self.state: dict[str, Any] = {}
+        self.stale = 0  # states older than one already received (reported: `console_stale_states`)
         self.client = RawClient(self.on_event)
 
     def on_event(self, name: str, data: Any, at: float) -> None:
-        if name == "state":
+        """Keep the newest state, as the console does (static/js/live/live-common.js drops an older `rev`): with
+        several workers a state built before a command (the attendance refresh of another worker's ticker) can
+        arrive after the command's own, and would hide the question just shown."""
+        if name != "state" or not isinstance(data, dict):
+            return
+        if data.get("rev", 0) >= self.state.get("rev", 0):
             self.state = data
+        else:
+            self.stale += 1
 
     async def shown_round(self, earlier: set[int]) -> int:
         """The round the console's broadcast state shows open (one not in `earlier`)."""
@@ -107,6 +138,8 @@ async def burst(phones: list[Phone], event: str, payload_for) -> dict[str, Any]:
         latencies.append(time.perf_counter() - sent)
         if not (isinstance(reply, dict) and reply.get("ok")):
             failures.append(reply)
+        else:
+            phone.acked += 1
 
     await asyncio.gather(*(one(p) for p in phones))
     elapsed = time.perf_counter() - start
@@ -121,6 +154,31 @@ async def wait_all(phones: list[Phone], key: Any) -> None:
         if time.perf_counter() > deadline:
             raise RuntimeError(f"{sum(key not in p.seen for p in phones)} phones never saw {key}")
         await asyncio.sleep(0.01)
+
+
+def note_fanout(clients: list[Phone], key: Any, sent: float) -> list[float]:
+    """Each client's delay from `sent` (the host's command) to its state showing `key`; kept per client too."""
+    delays = []
+    for client in clients:
+        client.delays.append(client.seen[key] - sent)
+        delays.append(client.delays[-1])
+    return delays
+
+
+def by_hall(clients: list[Phone]) -> dict[str, dict[str, Any]]:
+    """Per venue: its phones' and its projector's fan-out, and its phones' acked answers (one slow hall shows)."""
+    halls: dict[str, list[Phone]] = {}
+    for client in clients:
+        halls.setdefault(client.hall, []).append(client)
+    figures = {}
+    for name, members in halls.items():
+        phones = [c for c in members if not c.projector]
+        projector = [d for c in members if c.projector for d in c.delays]
+        figures[name] = {"phones": len(phones),
+                         "fanout_p99_ms": percentiles([d for c in members for d in c.delays])["p99"],
+                         "projector_fanout_max_ms": percentiles(projector)["max"] if projector else None,
+                         "acked": sum(c.acked for c in phones)}
+    return figures
 
 
 def median_burst(bursts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -155,10 +213,45 @@ async def _join(url: str, join_code: str, phone: Phone, gate: asyncio.Semaphore)
             raise RuntimeError(f"the join was refused: {me}")
 
 
+async def open_projectors(target: Target, auth_for: Callable[[int, Hall], dict]) -> list[Phone]:
+    """One projector per venue that has a screen token, spread over the workers as the phones are."""
+    projectors = []
+    for number, hall in enumerate(h for h in target.halls if h.screen_token):
+        projector = Phone(hall.name, projector=True)
+        await projector.client.connect(target.urls[number % len(target.urls)], auth_for(number, hall))
+        projectors.append(projector)
+    return projectors
+
+
+def phones_of(target: Target) -> list[tuple[Phone, Hall]]:
+    """Every venue's phones, in venue order."""
+    return [(Phone(hall.name), hall) for hall in target.halls for _ in range(hall.phones)]
+
+
+def state_bytes(phones: list[Phone], projectors: list[Phone], before: dict[int, int], questions: int
+                ) -> dict[str, Any]:
+    """The size of the question's state as sent to one phone and to a venue's projector; what showing one
+    question sends down a venue's link (`per_venue_max`: every phone's state and the projector's); and what
+    the whole of a question (show, every state and ack after it, close, next) carried per phone and per venue
+    (`…_per_question`; `before`: each client's received bytes before the questions)."""
+    per_hall: dict[str, int] = {}
+    whole: dict[str, int] = {}
+    for client in [*phones, *projectors]:
+        per_hall[client.hall] = per_hall.get(client.hall, 0) + client.shown_bytes
+        whole[client.hall] = whole.get(client.hall, 0) + client.client.received_bytes - before[id(client)]
+    phone_whole = [p.client.received_bytes - before[id(p)] for p in phones]
+    return {"phone": max((p.shown_bytes for p in phones), default=0),
+            "projector_max": max((p.shown_bytes for p in projectors), default=0),
+            "per_venue_max": max(per_hall.values(), default=0),
+            "phone_per_question": round(statistics.median(phone_whole) / max(questions, 1)) if phone_whole else 0,
+            "venue_per_question_max": round(max(whole.values(), default=0) / max(questions, 1))}
+
+
 async def run_app(target: Target, phones_wanted: int, questions: int, staff_load: bool = False) -> dict[str, Any]:
     """Join the phones, then per question: draw, show (fan-out), everyone answers (burst), close, next. With
     `staff_load`, the same questions are run a second time while a staff session imports and exports
-    (bench/staff.py), and `staff_load` compares the two phases."""
+    (bench/staff.py), and `staff_load` compares the two phases. With `target.halls`, each venue's projector
+    opens first and each venue's phones join with its own code."""
     staff = None
     if staff_load:
         from bench.staff import StaffProcess
@@ -170,17 +263,33 @@ async def run_app(target: Target, phones_wanted: int, questions: int, staff_load
     host = Host()
     await host.client.connect(target.urls[0], {"meeting_id": target.meeting_id}, {"Cookie": cookie})
     host.state = (await host.client.call("sync"))["state"]
-    phones = [Phone() for _ in range(phones_wanted)]
+    if not target.halls:
+        target.halls = [Hall("主会场", host.state["join"]["code"], phones=phones_wanted)]
     gate = asyncio.Semaphore(JOIN_CONCURRENCY)
     cpu_before = target.cpu_seconds()
     started = time.perf_counter()
-    await asyncio.gather(*(_join(target.urls[n % len(target.urls)], host.state["join"]["code"], p, gate)
-                           for n, p in enumerate(phones)))
+    projectors = await open_projectors(target, lambda number, hall: {"screen": hall.screen_token})
+    joining = phones_of(target)
+    await asyncio.gather(*(_join(target.urls[n % len(target.urls)], hall.join_code, p, gate)
+                           for n, (p, hall) in enumerate(joining)))
     join_s = time.perf_counter() - started
     join_cpu = _cpu_since(target, cpu_before)
+    phones = [p for p, _ in joining]
     settle_client_memory()
-    fanout, bursts = await _questions(target, host, phones, questions)
-    figures = _figures(target, join_s, fanout, bursts, cpu_before) | {"join_cpu_s": join_cpu}
+    before = {id(c): c.client.received_bytes for c in [*phones, *projectors]}
+    fanout, bursts = await _questions(target, host, phones, questions, projectors)
+    figures = _figures(target, join_s, fanout, bursts, cpu_before) | {"join_cpu_s": join_cpu,
+                                                                     "console_stale_states": host.stale}
+    if projectors:
+        halls = by_hall(projectors + phones)
+        for projector in projectors:  # what the projector showed with the last question: its own hall's view
+            shown = projector.shown or {}
+            halls[projector.hall] |= {"projector_shows": (shown.get("venue") or {}).get("name"),
+                                      "projector_listeners": (shown.get("attendance") or {}).get("anonymous")}
+        figures |= {"projectors": len(projectors), "venues": halls,
+                    "projector_fanout_ms": percentiles([d for p in projectors for d in p.delays]),
+                    "state_bytes": state_bytes(phones, projectors, before, questions),
+                    "shown_screens": {p.hall: p.shown for p in projectors}}
     if staff is not None:
         _, quiet = await staff.during(False, lambda: asyncio.sleep(2))
         (loaded_fanout, loaded_bursts), busy = await staff.during(
@@ -195,8 +304,10 @@ async def run_app(target: Target, phones_wanted: int, questions: int, staff_load
     return figures | {"acked": sum(len(phones) - b["refused"] for b in bursts), "shown": phones[0].shown}
 
 
-async def _questions(target: Target, host: Host, phones: list[Phone], questions: int
-                     ) -> tuple[list[float], list[dict[str, Any]]]:
+async def _questions(target: Target, host: Host, phones: list[Phone], questions: int,
+                     projectors: list[Phone] = ()) -> tuple[list[float], list[dict[str, Any]]]:
+    """Per question: draw, show, wait until every phone and projector shows it open, burst, close, next."""
+    clients = [*phones, *projectors]
     fanout: list[float] = []
     bursts = []
     for _ in range(questions):
@@ -204,8 +315,8 @@ async def _questions(target: Target, host: Host, phones: list[Phone], questions:
         sent = time.perf_counter()
         await host.do("show_question")
         round_id = await host.shown_round(set(target.rounds))
-        await wait_all(phones, round_id)
-        fanout += [p.seen[round_id] - sent for p in phones]
+        await wait_all(clients, round_id)
+        fanout += note_fanout(clients, round_id, sent)
         # The answer key only now: a sync during the fan-out would add its own work to what is measured.
         answer = (await host.client.call("sync"))["state"]["current"]["question"]["answer"]
         target.rounds.append(round_id)
@@ -227,14 +338,17 @@ def _figures(target: Target, join_s: float, fanout: list[float], bursts: list[di
 
 # ---- the bare server --------------------------------------------------------------------------------------
 
-async def run_bare(target: Target, phones_wanted: int, questions: int, shown: dict[str, Any] | None = None
-                   ) -> dict[str, Any]:
+async def run_bare(target: Target, phones_wanted: int, questions: int, shown: dict[str, Any] | None = None,
+                   shown_screens: dict[str, Any] | None = None) -> dict[str, Any]:
     """The same load on the bare server: connect, a broadcast per question, everyone answers at once. The
     broadcast carries `shown` — the very state the app sent its phones for a question — so both servers send
-    the same bytes to each phone (a phone's work on receiving them counts in both)."""
+    the same bytes to each phone (a phone's work on receiving them counts in both). With `target.halls`, the
+    same clients as the app's: each venue's projector in a room of its own, sent its venue's state from the
+    app's run (`shown_screens`, venue name → state), and each venue's phones."""
     host = RawClient()
     await host.connect(target.urls[0])
-    phones = [Phone() for _ in range(phones_wanted)]
+    if not target.halls:
+        target.halls = [Hall("主会场", phones=phones_wanted)]
     gate = asyncio.Semaphore(JOIN_CONCURRENCY)
 
     async def connect(phone: Phone, url: str) -> None:
@@ -243,18 +357,26 @@ async def run_bare(target: Target, phones_wanted: int, questions: int, shown: di
 
     cpu_before = target.cpu_seconds()
     started = time.perf_counter()
+    projectors = await open_projectors(target, lambda number, hall: {"room": f"screen-{number}"})
+    phones = [p for p, _ in phones_of(target)]
     await asyncio.gather(*(connect(p, target.urls[n % len(target.urls)]) for n, p in enumerate(phones)))
     join_s = time.perf_counter() - started
     join_cpu = _cpu_since(target, cpu_before)
     settle_client_memory()
+    screens = {f"screen-{n}": (shown_screens or {}).get(p.hall) for n, p in enumerate(projectors)}
+    clients = [*phones, *projectors]
     fanout, bursts = [], []
     for number in range(questions):
         sent = time.perf_counter()
-        await host.call("go", {"go": number, "shown": shown})
-        await wait_all(phones, number)
-        fanout += [p.seen[number] - sent for p in phones]
+        await host.call("go", {"go": number, "shown": shown, "screens": screens})
+        await wait_all(clients, number)
+        fanout += note_fanout(clients, number, sent)
         bursts.append(await burst(phones, "answer", lambda p, n=number: {"round_id": n, "answer": "A"}))
-    return _figures(target, join_s, fanout, bursts, cpu_before) | {"join_cpu_s": join_cpu}
+    figures = _figures(target, join_s, fanout, bursts, cpu_before) | {"join_cpu_s": join_cpu}
+    if projectors:
+        figures |= {"projectors": len(projectors), "venues": by_hall(clients),
+                    "projector_fanout_ms": percentiles([d for p in projectors for d in p.delays])}
+    return figures
 
 
 def settle_client_memory() -> None:

@@ -31,6 +31,8 @@ class RawClient:
         self._connected = asyncio.Event()
         self._reader: asyncio.Task | None = None
         self.ws: Any = None
+        self.last_message = ""  # the packet being handed to `on_event` (its size is the wire's, bar framing)
+        self.received_bytes = 0  # every packet's size in UTF-8: what this client's link carried, bar framing
 
     async def connect(self, base_url: str, auth: dict | None = None, headers: dict | None = None) -> None:
         """Open the websocket, do the Engine.IO handshake, and connect the default namespace with `auth`."""
@@ -48,6 +50,7 @@ class RawClient:
         try:
             async for message in self.ws:
                 received = time.perf_counter()
+                self.received_bytes += len(message.encode()) if isinstance(message, str) else len(message)
                 if message == "2":
                     await self.ws.send("3")
                 elif message.startswith("40"):
@@ -55,6 +58,7 @@ class RawClient:
                 elif message.startswith("44"):
                     raise SocketIOError(f"connection refused: {message[2:]}")
                 elif message.startswith("42"):
+                    self.last_message = message
                     name, *args = json.loads(message[2:])
                     self.on_event(name, args[0] if args else None, received)
                 elif message.startswith("43"):

@@ -43,7 +43,7 @@ DEFAULTS = {
     "LIMIT_LOGIN_PER_USERNAME": "20 per 10 minutes",
     "LIMIT_LOGIN_BACKOFF": "1 per 30 seconds",
     "LIMIT_AUDIENCE_PER_DEVICE": "3 per 10 minutes",
-    "LIMIT_AUDIENCE_PER_ADDRESS": "300 per minute",
+    "LIMIT_AUDIENCE_PER_ADDRESS": "600 per minute",
 }
 
 

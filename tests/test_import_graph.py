@@ -22,7 +22,7 @@ PURE = {
     "quiz.roster.transfer", "quiz.roster.names", "quiz.roster.fixes", "quiz.roster.search",
     "quiz.live.engine", "quiz.live.scoring", "quiz.live.calling", "quiz.live.answers", "quiz.live.results",
     "quiz.live.protocol", "quiz.live.payloads", "quiz.live.qr", "quiz.live.guide",
-    "quiz.review.ballots",
+    "quiz.review.ballots", "quiz.review.venue_privacy",
     "quiz.quarter.ranking", "quiz.quarter.reports.text", "quiz.quarter.reports.workbook",
 }
 IMPURE_LIBRARIES = ("flask", "flask_socketio", "flask_wtf", "sqlalchemy", "werkzeug")

@@ -27,6 +27,8 @@ def upgrade() -> None:
     sa.Column('leader', sa.String(length=60), nullable=False),
     sa.Column('join_code', sa.String(length=8), nullable=True),
     sa.Column('screen_token', sa.String(length=64), nullable=True),
+    sa.Column('wifi_ssid', sa.String(length=64), server_default='', nullable=False),
+    sa.Column('wifi_password', sa.String(length=64), server_default='', nullable=False),
     sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_venues_meeting_id_meetings'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_venues')),

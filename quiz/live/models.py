@@ -106,6 +106,9 @@ class Venue(Base):
     # None for the convening hall: its codes are the meeting's (one home each).
     join_code: Mapped[str | None] = mapped_column(String(8), unique=True, nullable=True)
     screen_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    # The hall's own Wi-Fi for its projector's QR code (the convening hall falls back to VENUE_WIFI_SSID).
+    wifi_ssid: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    wifi_password: Mapped[str] = mapped_column(String(64), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="venues")

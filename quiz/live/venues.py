@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.accounts.models import User
 from core.accounts.roles import Role
 from core.db import utcnow
+from core.textsafe import INVISIBLE
 from quiz.live.models import Attendee, Meeting, MeetingEvent, Venue, venue_operators
 
 CONVENING_NAME = "主会场"
@@ -85,15 +86,17 @@ def has_branches(meeting: Meeting) -> bool:
 
 def _clean_name(name: str, field: str = "会场名称") -> str:
     name = " ".join(name.split())
-    if not name or len(name) > MAX_NAME or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in name):
-        raise VenueError(f"{field}须为1–{MAX_NAME}字，不含控制字符")
+    # Invisible characters too (zero-width spaces, direction overrides): a name printed on a venue sheet and
+    # shown to a phone at the wrong hall must read as what it is.
+    if not name or len(name) > MAX_NAME or INVISIBLE.search(name):
+        raise VenueError(f"{field}须为1–{MAX_NAME}字，不含控制字符或不可见字符")
     return name
 
 
 def _clean_leader(leader: str) -> str:
     leader = " ".join(leader.split())
-    if len(leader) > MAX_NAME or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in leader):
-        raise VenueError(f"负责人须为{MAX_NAME}字以内，不含控制字符")
+    if len(leader) > MAX_NAME or INVISIBLE.search(leader):
+        raise VenueError(f"负责人须为{MAX_NAME}字以内，不含控制字符或不可见字符")
     return leader
 
 

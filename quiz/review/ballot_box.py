@@ -103,9 +103,13 @@ def handle(key: bytes, item_id: int, attendee_id: int) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def seal(key: bytes, item_id: int, rater_handle: str, group: str, scores: dict[str, Any]) -> bytes:
-    """Encrypt (rater group, scores), padded to SEALED_PLAINTEXT bytes, bound to the item and handle."""
-    plain = json.dumps({"g": group, "s": scores}, ensure_ascii=False, separators=(",", ":")).encode()
+def seal(key: bytes, item_id: int, rater_handle: str, group: str, scores: dict[str, Any],
+         venue_id: int | None = None) -> bytes:
+    """Encrypt (rater group, scores, the rater's venue id or 0 for the convening hall), padded to
+    SEALED_PLAINTEXT bytes, bound to the item and handle. The venue ("v") is sealed like the group: nobody reads
+    it before the close, which decides whether the ballot keeps it (quiz/review/venue_privacy.py)."""
+    plain = json.dumps({"g": group, "s": scores, "v": venue_id}, ensure_ascii=False,
+                       separators=(",", ":")).encode()
     if len(plain) >= SEALED_PLAINTEXT:
         raise ValueError("ballot too large to seal")
     padded = plain + b" " * (SEALED_PLAINTEXT - len(plain))
@@ -113,11 +117,12 @@ def seal(key: bytes, item_id: int, rater_handle: str, group: str, scores: dict[s
     return nonce + AESGCM(key).encrypt(nonce, padded, _aad(item_id, rater_handle))
 
 
-def unseal(key: bytes, item_id: int, rater_handle: str, sealed: bytes) -> tuple[str, dict[str, Any]]:
-    """(rater group, scores) back from a sealed rating."""
+def unseal(key: bytes, item_id: int, rater_handle: str, sealed: bytes) -> tuple[str, dict[str, Any], int | None]:
+    """(rater group, scores, rater's venue id) back from a sealed rating (venue None: sealed without one)."""
     plain = AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], _aad(item_id, rater_handle))
     data = json.loads(plain.decode().rstrip(" "))
-    return data["g"], data["s"]
+    venue = data.get("v")
+    return data["g"], data["s"], venue if isinstance(venue, int) and not isinstance(venue, bool) else None
 
 
 def _aad(item_id: int, rater_handle: str) -> bytes:

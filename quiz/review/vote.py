@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 from quiz.live.engine import IllegalMove
 from quiz.live.meetings import log
 from quiz.live.models import Attendee, Meeting
+from quiz.live.venues import convening
 from quiz.review import ballot_box
 from quiz.review import ballots as review
 from quiz.review.models import Ballot, PendingBallot, ReviewItem, VoteReceipt
+from quiz.review.venue_privacy import tagged_venues, venue_threshold
 
 
 def _item(session: Session, meeting: Meeting) -> ReviewItem:
@@ -55,8 +57,14 @@ def _close(session: Session, meeting: Meeting, item: ReviewItem, actor: str) -> 
         # Neither the order of the rows (rowid, ctid) nor their transaction (xmin) may follow the order of
         # voting: one transaction, shuffled by the system's random source, fresh tokens.
         secrets.SystemRandom().shuffle(ratings)
-        session.add_all([Ballot(token=secrets.token_urlsafe(32), item_id=item.id, rater_group=group, scores=scores)
-                         for group, scores in ratings])
+        hall = convening(meeting)
+        place = {0: hall.id if hall else None}  # sealed 0: the convening hall; None: sealed without a venue
+        ratings = [(group, scores, place.get(venue, venue)) for group, scores, venue in ratings]
+        # A ballot keeps its venue only where the venue's ballots cannot be told apart (venue_privacy.py).
+        tagged = tagged_venues([(venue, group) for group, _, venue in ratings], venue_threshold(item.min_ballots))
+        session.add_all([Ballot(token=secrets.token_urlsafe(32), item_id=item.id, rater_group=group, scores=scores,
+                                venue_id=venue if venue in tagged else None)
+                         for group, scores, venue in ratings])
         session.flush()
         session.execute(delete(PendingBallot).where(PendingBallot.item_id == item.id))
     item.vote_state = "closed"
@@ -119,7 +127,8 @@ def submit_ballot(session: Session, item: ReviewItem, rater: Attendee, payload: 
     key = ballot_box.load_key(ballot_box.key_dir(), item.vote_key_id)
     handle = ballot_box.handle(key, item.id, rater.id)
     group = next((g for g in rater.groups if g in item.group_weights), "")
-    sealed = ballot_box.seal(key, item.id, handle, group, scores)
+    # The rater's venue as stored (0: the convening hall, resolved at the close): no query per ballot.
+    sealed = ballot_box.seal(key, item.id, handle, group, scores, rater.venue_id or 0)
     pending = session.get(PendingBallot, (item.id, handle))
     if pending is not None:
         pending.sealed = sealed

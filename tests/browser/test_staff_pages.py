@@ -33,7 +33,7 @@ NOT_STAFF_PAGES = {
     "bank.preview_screen": "the projector or phone inside the preview page's frames",
 }
 # Pages for printing on A4 (and the seat cards): at 360 px they scroll like a PDF viewer would, by design.
-PRINT_SHEETS = {"reports.minutes", "reports.quarter_print", "meetings.cards"}
+PRINT_SHEETS = {"reports.minutes", "reports.quarter_print", "meetings.cards", "meetings.venue_sheet"}
 
 BAD_BANK_FILE = (
     "题型,题干,选项A,选项B,选项C,答案,解析,难度,分类,标签,出处\n"
@@ -98,6 +98,8 @@ def _seed(server: LiveServer, http: requests.Session) -> dict[str, str]:
     meeting = server.demo_meeting_id
     quarter = re.search(r"\d{4}Q[1-4]", http.get(f"{base}/meetings/").text).group(0)
     person_id = re.search(r'href="/roster/people/(\d+)"', http.get(base + "/roster/").text).group(1)
+    venues_page = http.get(f"{base}/meetings/{meeting}/venues").text
+    venue_id = re.search(rf'href="/meetings/{meeting}/venues/(\d+)/sheet"', venues_page).group(1)
     unit_id = re.search(r'href="/quarters/[^/]+/units/(\d+)"', http.get(f"{base}/quarters/{quarter}").text)
     unit = unit_id.group(1) if unit_id else re.search(r'value="(\d+)"', http.get(base + "/roster/").text).group(1)
     return {
@@ -111,6 +113,9 @@ def _seed(server: LiveServer, http: requests.Session) -> dict[str, str]:
         "meetings.index": "/meetings/", "meetings.create": "/meetings/new",
         "meetings.edit": f"/meetings/{meeting}/edit", "meetings.console": f"/meetings/{meeting}/console",
         "meetings.cards": f"/meetings/{meeting}/cards",
+        "meetings.venue_list": f"/meetings/{meeting}/venues",
+        "meetings.venue_sheet": f"/meetings/{meeting}/venues/{venue_id}/sheet",
+        "reports.venue_results": f"/reports/meeting/{meeting}/venues",
         "quarters.index": "/quarters/", "quarters.show": f"/quarters/{quarter}",
         "quarters.unit": f"/quarters/{quarter}/units/{unit}",
         "reports.index": "/reports/", "reports.minutes": f"/reports/meeting/{meeting}/minutes",

@@ -6,4 +6,9 @@ from flask import Blueprint
 meetings_bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 public_bp = Blueprint("public", __name__)
 
-from quiz.live.views import demo_pages, meeting_pages, public_pages  # noqa: E402, F401  (register routes)
+from quiz.live.views import (  # noqa: E402, F401  (register routes)
+    demo_pages,
+    meeting_pages,
+    public_pages,
+    venue_admin_pages,
+)

@@ -157,6 +157,16 @@ def phone(code: str):
     return _with_device_cookie(response, attendee.code, token)
 
 
+def _wifi(venue) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """The Wi-Fi a venue's projector offers: its own; the convening hall's falls back to the server's setting
+    (a branch venue never shows the main hall's network)."""
+    if venue is not None and venue.wifi_ssid:
+        return venue.wifi_ssid, venue.wifi_password
+    if venue is None or not venues.is_branch(venue):
+        return current_app.config.get("VENUE_WIFI_SSID", ""), current_app.config.get("VENUE_WIFI_PASSWORD", "")
+    return "", ""
+
+
 @public_bp.get("/s/<token>")
 def screen(token: str):
     """A venue's projector, opened by its own secret URL (the meeting's for the convening hall); read-only."""
@@ -165,8 +175,8 @@ def screen(token: str):
         return render_template("error.html", status=404, message="大屏地址无效"), 404
     meeting = db.session.get(Meeting, found[0])
     venue = next((v for v in meeting.venues if v.id == found[1]), None)
-    wifi = current_app.config.get("VENUE_WIFI_SSID", "")
-    wifi_qr = wifi_text(wifi, current_app.config.get("VENUE_WIFI_PASSWORD", "")) if wifi else None
+    wifi, password = _wifi(venue)
+    wifi_qr = wifi_text(wifi, password) if wifi else None
     url = join_url(current_app, meeting, venue)
     return render_template("live/screen.html", meeting=meeting, join_url=url, loopback_host=unreachable_host(url),
                            wifi_ssid=wifi, wifi_qr=wifi_qr, token=token, venue=venue,

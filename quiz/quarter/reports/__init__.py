@@ -17,6 +17,7 @@ from quiz.quarter.reports.minutes import (
 from quiz.quarter.reports.notice import quarter_docx
 from quiz.quarter.reports.quarter import approved_context, export_quarter, quarter_file, quarter_report_context
 from quiz.quarter.reports.text import component_text, doc_number, flags_text, grade_text, quarter_label, weight_shares
+from quiz.quarter.reports.venues import results_context as venue_results_context
 from quiz.quarter.reports.workbook import quarter_xlsx
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "quarter_xlsx",
     "report_index",
     "unit_history",
+    "venue_results_context",
     "vote_result",
     "weight_shares",
 ]

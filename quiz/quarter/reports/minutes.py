@@ -30,6 +30,7 @@ from quiz.quarter.reports.text import (
     percent_text,
     quarter_label,
 )
+from quiz.quarter.reports.venues import VENUE_HEADER, handover_lines, venue_table, venue_unit_tables
 from quiz.review import ballots as review
 from quiz.review import service as reviewing
 from quiz.review.models import Commitment, ReviewItem
@@ -171,8 +172,8 @@ def commitment_lines(session: Session, meeting: Meeting) -> dict[str, list[dict[
 
 
 def meeting_minutes(session: Session, meeting_id: int) -> dict[str, Any] | None:
-    """A meeting's minutes: attendance per unit, calls, questions, review turns, comments and commitments
-    (None when there is no such meeting)."""
+    """A meeting's minutes: attendance per unit (and per venue when held in several halls), calls, questions,
+    review turns, comments and commitments, the main role's handovers (None when there is no such meeting)."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         return None
@@ -181,7 +182,10 @@ def meeting_minutes(session: Session, meeting_id: int) -> dict[str, Any] | None:
             "held_on": chinese_date(meeting.held_on), "attendance": units, "attendance_total": total,
             "draws": draw_lines(session, meeting), "rounds": round_lines(session, meeting),
             "corrections": correction_lines(session, meeting), "reviews": review_lines(session, meeting),
-            "commitments": commitment_lines(session, meeting)}
+            "commitments": commitment_lines(session, meeting),
+            # A meeting held in several halls: each venue's attendance (and its units'), the main role's handovers.
+            "venue_header": VENUE_HEADER, "venue_table": venue_table(session, meeting),
+            "venue_units": venue_unit_tables(session, meeting), "handovers": handover_lines(session, meeting)}
 
 
 # ---- a unit's history -----------------------------------------------------------------------------------

@@ -100,6 +100,13 @@ def _table(document, header: list[str], rows: list[list[str]]) -> None:  # type:
             _font(paragraph.add_run(xml_safe(value)), HEADING_FONT if bold else BODY_FONT, 10.5, bold)
 
 
+def _venue_tables(document, context: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """Each meeting held in several halls: its venues' attendance, adding up to the meeting's."""
+    for table in context.get("venue_tables", []):
+        _paragraph(document, f"{table['date']}{table['title']}分会场出席情况：")
+        _table(document, context["venue_header"], table["rows"])
+
+
 def _ranking_table(document, context: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
     header = ["名次", "单位", "总分", *context["columns"], "标记", "等次"]
     rows = [[str(row.rank) if row.rank is not None else "未排名", row.unit, number_text(row.total), *row.cells,
@@ -142,6 +149,7 @@ def _body(document, context: dict[str, Any]) -> None:  # type: ignore[no-untyped
             _paragraph(document, text)
         if heading.startswith("一") and context["turnout"].meetings:
             _table(document, context["attendance_header"], context["attendance_table"])
+            _venue_tables(document, context)
         if heading.startswith("二"):
             _ranking_table(document, context)
     _paragraph(document, "希望各单位对照考评结果，查找差距不足，压实党组织书记抓党建第一责任人职责。")

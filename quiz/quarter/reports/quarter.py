@@ -33,6 +33,7 @@ from quiz.quarter.reports.text import (
     quarter_label,
     weight_shares,
 )
+from quiz.quarter.reports.venues import VENUE_HEADER, quarter_venue_tables
 from quiz.quarter.reports.workbook import quarter_xlsx
 from quiz.roster.models import Unit
 
@@ -152,6 +153,8 @@ def quarter_report_context(session: Session, quarter: str, today: date | None = 
         "attendance_table": attendance_table(turnout), "summary": _summary(rows), "grades": _grade_groups(rows),
         "flagged": [(row.unit, row.flags) for row in rows if row.flags],
         "date": chinese_date(today or local_today()), "format_line": FORMAT_LINE,
+        # each counted meeting held in several halls: its venues' attendance (none for one-hall meetings)
+        "venue_header": VENUE_HEADER, "venue_tables": quarter_venue_tables(session, counted_meetings(session, quarter)),
     }
 
 

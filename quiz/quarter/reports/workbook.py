@@ -78,6 +78,15 @@ def _attendance_sheet(sheet, context: dict[str, Any]) -> None:  # type: ignore[n
         _append(sheet, [line[0], *(int(cell) for cell in line[1:-1]), line[-1]])
 
 
+def _venue_sheet(sheet, context: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """Each meeting held in several halls, its venues' attendance (the sheet exists only if one was)."""
+    _header(sheet, ["会议", *context["venue_header"]], {1: 30, 2: 22})
+    for table in context["venue_tables"]:
+        for line in table["rows"]:
+            _append(sheet, [f"{table['date']} {table['title']}", line[0], line[1],
+                            *(int(cell) for cell in line[2:-1]), line[-1]])
+
+
 def quarter_xlsx(context: dict[str, Any]) -> bytes:
     """The quarter as a workbook: 排名 (every value or its status in words), 说明 (rules), 计分依据, 出席情况."""
     workbook = Workbook()
@@ -85,6 +94,8 @@ def quarter_xlsx(context: dict[str, Any]) -> bytes:
     _notes_sheet(workbook.create_sheet("说明"), context)
     _basis_sheet(workbook.create_sheet("计分依据"), context)
     _attendance_sheet(workbook.create_sheet("出席情况"), context)
+    if context.get("venue_tables"):
+        _venue_sheet(workbook.create_sheet("分会场出席"), context)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -3,13 +3,14 @@ history chart. Hosts and admins only; nothing of a quarter leaves before it is a
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 
 from core.accounts.guard import role_required
 from core.accounts.roles import Role
 from core.db import db
 from core.jobs.views import start_job
 from quiz.live.meetings import QUARTER
+from quiz.live.models import Meeting
 from quiz.quarter import jobs as quiz_jobs
 from quiz.quarter import reports
 from quiz.quarter import service as quarters
@@ -67,6 +68,18 @@ def minutes(meeting_id: int):
     if context is None:
         abort(404)
     return render_template("quarter/reports/minutes.html", **context)
+
+
+@reports_bp.get("/meeting/<int:meeting_id>/venues")
+@role_required(Role.HOST)
+def venue_results(meeting_id: int):
+    """A meeting's figures per venue (?venue=<id> for one venue's units), the overall figures beside them."""
+    meeting = db.session.get(Meeting, meeting_id)
+    chosen = request.args.get("venue", "")
+    if meeting is None or (chosen and not any(str(v.id) == chosen for v in meeting.venues)):
+        abort(404)
+    context = reports.venue_results_context(db.session, meeting, int(chosen) if chosen else None)
+    return render_template("quarter/reports/venue_results.html", **context)
 
 
 @reports_bp.get("/unit/<int:unit_id>")

@@ -102,7 +102,9 @@ def test_a_live_vote_is_anonymous_by_construction(app, client, session, meeting)
     assert {r.attendee_id for r in session.scalars(select(VoteReceipt))} == {phones["书记2"][0].id,
                                                                              phones["副书记2"][0].id}
     ballot_columns = {c["name"] for c in inspect(session.get_bind()).get_columns("ballots")}
-    assert ballot_columns == {"token", "item_id", "rater_group", "scores"}  # no rater, no time, no sequence
+    # No rater, no time, no sequence; a venue only where it holds enough ballots (venue_privacy.py).
+    assert ballot_columns == {"token", "item_id", "rater_group", "scores", "venue_id"}
+    assert {b.venue_id for b in session.scalars(select(Ballot))} == {None}  # two ballots in the hall: pooled
     assert sorted(b.scores["rating"] for b in session.scalars(select(Ballot))) == ["基本满意", "满意"]
     logged = json.dumps([e.detail for e in session.scalars(select(MeetingEvent))], ensure_ascii=False)
     # Phones' ratings never reach the log (only the staff's paper tally, {"基本满意": 1}, is recorded).
