@@ -120,6 +120,19 @@ def test_a_branch_projector_a_branch_phone_and_the_venue_panel(browser, tmp_path
         assert console.locator("#venue-table tr").count() == 3
         assert venues[west_id]["code"] in console.inner_text("#venue-table")
         shots.take(console, "console-venues-dialog")
+        # 移交主会场 from the dialog: refused without a reason, then confirmed and recorded.
+        console.click("#handover-confirm")
+        assert console.inner_text("#handover-message") == "移交主会场须填写原因"  # in the dialog, not behind it
+        console.select_option("#handover-venue", str(west_id))
+        console.fill("#handover-reason", "演练：再移交戊县")
+        console.once("dialog", lambda dialog: dialog.accept())
+        console.click("#handover-confirm")
+        console.locator("#handover-message", has_text="已将主会场移交给" + venues[west_id]["name"]).wait_for(
+            timeout=TIMEOUT)
+        shots.take(console, "console-handed-over")
+        console.locator(f'.venue-row[data-venue="{west_id}"] .main-badge').wait_for(timeout=TIMEOUT)
+        assert console.locator(f'.venue-row[data-venue="{east_id}"] .main-badge').count() == 0
+        assert str(west_id) not in console.eval_on_selector_all("#handover-venue option", "os => os.map(o => o.value)")
         console.context.close()
         for client in [host, *phones]:
             client.sio.disconnect()

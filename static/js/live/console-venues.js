@@ -73,14 +73,23 @@ window.ConsoleVenues = (function () {
     }));
   }
 
+  // The dialog covers the page's message line: what the handover's outcome is shows in the dialog too.
+  function tell(text, ok) {
+    var box = $("handover-message");
+    box.hidden = !text; box.textContent = text || "";
+    box.className = "flash " + (ok ? "flash-ok" : "flash-error");
+    window.Console.say(text, ok);
+  }
+
   function handOver() {
     var state = window.Console.state(), select = $("handover-venue"), reason = $("handover-reason").value.trim();
     if (!state || !select.value) return;
-    if (!reason) { window.Console.say("移交主会场须填写原因", false); $("handover-reason").focus(); return; }
+    if (!reason) { tell("移交主会场须填写原因", false); $("handover-reason").focus(); return; }
     var target = select.options[select.selectedIndex].text;
     if (!window.confirm("确定将主会场移交给“" + target + "”？原因将记入会议记录，各会场大屏将显示新的主会场。")) return;
     window.Console.command("hand_over_main", { venue_id: Number(select.value), reason: reason }, function (reply) {
-      if (reply.ok) { $("handover-reason").value = ""; window.Console.say("已将主会场移交给" + target, true); }
+      if (reply.ok) { $("handover-reason").value = ""; tell("已将主会场移交给" + target, true); }
+      else tell(reply.error || "移交失败", false);
     });
   }
 
