@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_console import console_page, fits
+from tests.browser.test_console import console_page, fits, small_meeting
 from tests.browser.test_projector_fit import assert_fits
 from tests.live_server import live_server, staff_session
 from tests.quiz.live.test_live_flow import Host, Phone
@@ -134,6 +134,11 @@ def test_a_branch_projector_a_branch_phone_and_the_venue_panel(browser, tmp_path
         assert console.locator(f'.venue-row[data-venue="{east_id}"] .main-badge').count() == 0
         assert str(west_id) not in console.eval_on_selector_all("#handover-venue option", "os => os.map(o => o.value)")
         console.context.close()
+        # A meeting held in one hall shows no 会场 panel and no venue choice in the draw.
+        single = console_page(browser, server, http, small_meeting(server, http))
+        single.locator("#primary:not([disabled])").wait_for(timeout=TIMEOUT)
+        assert single.locator("#venues-panel").is_hidden() and single.locator("#pool-venue-row").is_hidden()
+        single.context.close()
         for client in [host, *phones]:
             client.sio.disconnect()
     print("screenshots:", *shots.saved, sep="\n  ")
