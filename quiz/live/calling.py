@@ -27,6 +27,7 @@ class AttendeeFacts:
     groups: tuple[str, ...] = ()
     anonymous: bool = False
     excluded: bool = False
+    venue_id: int | None = None  # the venue they attend (the convening hall's id, not None, when it has one)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Pool:
     every_unit_once: bool = True
     favour_units: frozenset[int] = frozenset()
     favour_weight: int = 3
+    venue_id: int | None = None  # call only someone attending this venue (None: every venue)
 
 
 class NobodyToCall(ValueError):
@@ -46,7 +48,15 @@ class NobodyToCall(ValueError):
 
 
 def pool_members(attendees: list[AttendeeFacts], pool: Pool, participating_units: set[int]) -> list[AttendeeFacts]:
-    """Everyone the pool names who is present to answer (a secretary's 代会 deputy stands in for them)."""
+    """Everyone the pool names who is present to answer (a secretary's 代会 deputy stands in for them); with a
+    venue, only those attending it (the person who would answer: a deputy's venue, not the secretary's)."""
+    members = _named(attendees, pool, participating_units)
+    if pool.venue_id is None:
+        return members
+    return [m for m in members if m.venue_id == pool.venue_id]
+
+
+def _named(attendees: list[AttendeeFacts], pool: Pool, participating_units: set[int]) -> list[AttendeeFacts]:
     by_id = {a.id: a for a in attendees}
     present = [a for a in attendees if a.status == "present" and not a.anonymous]
     if pool.kind == POOL_POSITION:

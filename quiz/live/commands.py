@@ -12,7 +12,7 @@ from core.db import BUSY_MESSAGE, DatabaseBusy, db
 from core.realtime import end_room, socketio
 from question_bank.draw import DrawFilters, NotEnoughQuestions
 from question_bank.kinds import QuestionType
-from quiz.live import attendance, calling, closing, hooks, meetings, payloads, protocol
+from quiz.live import attendance, calling, closing, hooks, meetings, payloads, protocol, venues
 from quiz.live import hosting as live
 from quiz.live.engine import IllegalMove
 from quiz.live.models import Attendee, Meeting, Round
@@ -33,7 +33,9 @@ def _attendee(session: Session, meeting: Meeting, attendee_id: int) -> Attendee:
 
 def _pool(session: Session, meeting: Meeting, p: payloads.PoolCommand) -> calling.Pool:
     favour = frozenset(meetings.pledge_units(session, meeting)) if p.favour_flagged else frozenset()
-    return calling.Pool(p.pool, p.keyword, p.every_unit_once, favour)
+    if p.venue_id is not None and all(v.id != p.venue_id for v in meeting.venues):
+        raise BadPayload("会场不存在")  # another meeting's venue is not a pool of this one
+    return calling.Pool(p.pool, p.keyword, p.every_unit_once, favour, venue_id=p.venue_id)
 
 
 def _filters(p: payloads.DrawQuestionCommand) -> DrawFilters:
@@ -78,6 +80,7 @@ COMMANDS: dict[str, hooks.Service] = {
     "approve_device": lambda s, m, p, a: attendance.approve_device(s, _attendee(s, m, p.attendee_id), p.confirm),
     "release_device": lambda s, m, p, a: attendance.release_device(s, _attendee(s, m, p.attendee_id)),
     "reopen_meeting": lambda s, m, p, a: closing.reopen(s, m, p.reason, a, hooks.quarter_record().reopen_lock),
+    "hand_over_main": lambda s, m, p, a: venues.hand_over(s, m, p.venue_id, p.reason, a),
 }
 TIMED = {"show_question", "resume_question", "extend_question"}
 # Commands that end a phone's binding: its old socket is told, then disconnected (on every worker).
@@ -85,7 +88,10 @@ UNBINDING = {"approve_device", "release_device"}
 BINDING_ENDED_MESSAGE = "本设备的绑定已解除，请重新扫描座位卡"
 # Commands that change an attendee's row: only their broadcasts carry the console's attendee rows.
 ROSTER = {"set_attendance", "approve_device", "release_device", "exclude_person", "include_person"}
-DOMAIN_ERRORS = (IllegalMove, BadPayload, NotEnoughQuestions, calling.NobodyToCall, attendance.AttendanceError)
+DOMAIN_ERRORS = (IllegalMove, BadPayload, NotEnoughQuestions, calling.NobodyToCall, attendance.AttendanceError,
+                 venues.VenueError)
+# Commands that do not start the meeting (a handover before the start is part of its set-up).
+NOT_STARTING = {"end_meeting", "reopen_meeting", "hand_over_main"}
 
 
 def run(name: str, identity, payload: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -101,7 +107,7 @@ def run(name: str, identity, payload: Any) -> dict[str, Any]:  # type: ignore[no
     segments = hooks.review_segments()
     try:
         meeting = live.begin(session, identity.meeting_id, command.rev, ended_ok=name == "reopen_meeting")
-        if name not in ROSTER | {"end_meeting", "reopen_meeting"}:
+        if name not in ROSTER | NOT_STARTING:
             live.mark_started(meeting)
         result = (COMMANDS.get(name) or segments.commands[name])(session, meeting, command, identity.actor)
         session.commit()

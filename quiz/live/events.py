@@ -39,7 +39,7 @@ from quiz.live.audience import AudienceWriter
 from quiz.live.audience import JoinRefused as AudienceRefused
 from quiz.live.engine import IllegalMove
 from quiz.live.models import Attendee, Meeting, Venue
-from quiz.live.publish import public_base
+from quiz.live.publish import counted, host_state, public_base
 from quiz.live.writer import Submission
 
 RELEASED_MESSAGE = commands.BINDING_ENDED_MESSAGE
@@ -168,12 +168,14 @@ def on_connect(auth: Any = None):  # type: ignore[no-untyped-def]
     CONNECTIONS[request.sid] = identity
     if identity.kind == "operator":  # its venue's room only: nothing that carries the host's state
         join_room(protocol.venue_operators(identity.venue_id))
+        _count(identity, True)
         return True
     join_room(ROOMS[identity.kind](identity.meeting_id))
     if identity.kind == "screen" and identity.venue_id is not None:
         join_room(protocol.venue_screen(identity.venue_id))
     if identity.attendee_id is not None:
         join_room(protocol.attendee(identity.attendee_id))
+    _count(identity, True)
     return True
 
 
@@ -181,7 +183,15 @@ def on_connect(auth: Any = None):  # type: ignore[no-untyped-def]
 def on_disconnect(*_args: Any) -> None:
     """Forget the connection (the phone re-identifies when it comes back)."""
     if not _sent_by_client():
-        CONNECTIONS.pop(request.sid, None)
+        identity = CONNECTIONS.pop(request.sid, None)
+        if identity is not None:
+            _count(identity, False)
+
+
+def _count(identity: Identity, connected: bool) -> None:
+    """The venue's presence (quiz/live/presence.py): a counter in memory; consoles hear of it in batches."""
+    counted(current_app._get_current_object(), identity.meeting_id, identity.venue_id, identity.kind, connected,
+            lambda: {i.meeting_id for i in list(CONNECTIONS.values()) if i.kind == "host"})
 
 
 def _sent_by_client() -> bool:
@@ -203,7 +213,7 @@ def state_for(identity: Identity) -> dict[str, Any]:
         venue = session.get(Venue, identity.venue_id)
         public = snapshots.public_state(session, meeting)
         return venue_state.operator_states(session, meeting, public, [venue])[venue.id]
-    return snapshots.host_state(session, meeting, base)
+    return host_state(current_app, meeting)
 
 
 @socketio.on(protocol.SYNC)

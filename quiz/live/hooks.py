@@ -33,6 +33,9 @@ class ReviewSegments:
     after_commit: Mapping[str, Callable[[Flask], None]]  # host command name → what runs once it is committed
     submit_ballot: Callable[[Session, int, Attendee, int, dict], int]  # (meeting_id, rater, item_id, ballot) → item
     turnouts: Callable[[Session, set[int]], Iterable[tuple[int, dict]]]  # item ids → (meeting_id, vote count)
+    # the vote in progress's turnout per venue (None: the convening hall): phone receipts by the rater's venue
+    # plus each venue's paper tally; None when no vote is open or closed on the item in progress
+    venue_turnouts: Callable[[Session, Meeting], dict[int | None, int] | None]
     # ---- what each audience is told (quiz/live/snapshots.py)
     public_part: Callable[[Session, Meeting], dict | None]  # the state's "review": the item in progress
     host_part: Callable[[Session, Meeting], dict[str, Any]]  # the console's "review" and "review_items"

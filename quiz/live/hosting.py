@@ -19,7 +19,7 @@ from question_bank import service as bank
 from question_bank.draw import DrawFilters
 from question_bank.models import Question
 from question_bank.transfer.writing import draft_to_record
-from quiz.live import calling, engine, hooks
+from quiz.live import calling, engine, hooks, venues
 from quiz.live.engine import IllegalMove, Phase, RoundClock
 from quiz.live.meetings import log
 from quiz.live.models import Answer, Attendee, Meeting, PersonDraw, Round
@@ -66,10 +66,10 @@ def _store(round_: Round, clock: RoundClock) -> None:
 
 # ---- calling on people ----------------------------------------------------------------------------------
 
-def _facts(attendee: Attendee) -> calling.AttendeeFacts:
+def _facts(attendee: Attendee, hall_id: int | None = None) -> calling.AttendeeFacts:
     return calling.AttendeeFacts(attendee.id, attendee.unit_id, attendee.status, attendee.is_secretary,
                                  attendee.deputy_id, attendee.position, tuple(attendee.groups), attendee.anonymous,
-                                 attendee.excluded_from_draw)
+                                 attendee.excluded_from_draw, attendee.venue_id or hall_id)
 
 
 def _called_so_far(session: Session, meeting: Meeting) -> list[PersonDraw]:
@@ -92,7 +92,9 @@ def draw_person(session: Session, meeting: Meeting, pool: calling.Pool, actor: s
     called = [d.chosen_id for d in standing if d is not previous] + ([previous.chosen_id] if previous else [])
     called += _excluded_by_redraws(session, meeting)
     units = Counter(d.chosen.unit_id for d in standing if d is not previous)
-    members = calling.pool_members([_facts(a) for a in meeting.attendees], pool, {u.id for u in meeting.units})
+    hall = venues.convening(meeting)
+    members = calling.pool_members([_facts(a, hall.id if hall else None) for a in meeting.attendees], pool,
+                                   {u.id for u in meeting.units})
     eligible = calling.eligible(members, called, pool, units)
     candidates = [m.id for m in eligible]
     weights = calling.weights_for(eligible, pool)
@@ -100,7 +102,7 @@ def draw_person(session: Session, meeting: Meeting, pool: calling.Pool, actor: s
     chosen = calling.pick(candidates, seed, weights)
     draw = PersonDraw(meeting_id=meeting.id, segment_id=meeting.current_segment_id, seed=seed,
                       pool={"kind": pool.kind, "keyword": pool.keyword, "every_unit_once": pool.every_unit_once,
-                            "weights": {str(k): v for k, v in weights.items()}},
+                            "weights": {str(k): v for k, v in weights.items()}, "venue_id": pool.venue_id},
                       candidates=candidates, chosen_id=chosen, redraw_of_id=previous.id if previous else None,
                       redraw_reason=redraw_reason, exclude_previous=bool(previous and exclude_previous))
     session.add(draw)

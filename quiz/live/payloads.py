@@ -151,6 +151,14 @@ class PoolCommand(Command):
     keyword: Text = ""
     every_unit_once: StrictBool = True
     favour_flagged: StrictBool = False
+    venue_id: RowId | None = None  # only the people attending this venue; None: every venue
+
+
+class HandOverCommand(Command):
+    """Hand the presiding role (主会场) to another venue; the reason goes on the record."""
+
+    venue_id: RowId
+    reason: RequiredText
 
 
 class RedrawCommand(PoolCommand):
@@ -256,7 +264,7 @@ HOST_MODELS: dict[str, type[Command]] = {
     "review_part": PartCommand, "review_speech": SpeechCommand, "review_open_vote": Command,
     "review_close_vote": Command, "review_reveal": Command, "review_comment": CommentCommand,
     "review_commitment": CommitmentCommand, "review_rate_commitment": RateCommitmentCommand,
-    "paper_tally": PaperTallyCommand, "reopen_meeting": ReasonCommand,
+    "paper_tally": PaperTallyCommand, "reopen_meeting": ReasonCommand, "hand_over_main": HandOverCommand,
 }
 
 # ---- venue operator → server (分会场管理员; no revision: the host moving on never refuses a venue's count) -----
@@ -313,7 +321,7 @@ LABELS = {"rev": "会议版本", "seconds": "延时秒数", "segment_id": "议�
           "types": "题型",
           "mode": "作答方式", "counts": "纸质票数据", "ticked": "评分", "right": "评分",
           "every_unit_once": "点名范围", "favour_flagged": "点名范围", "round_id": "题目",
-          "answered": "作答人数", "correct": "答对人数"}
+          "answered": "作答人数", "correct": "答对人数", "venue_id": "会场"}
 
 
 M = TypeVar("M", bound=Payload)

@@ -9,6 +9,7 @@ from __future__ import annotations
 STATE = "state"  # the audience's whole current state (phones, projector, console each get their own view)
 ANSWER_COUNT = "answer_count"  # aggregated, a few times a second at most, projector and console only
 RESULT = "result"  # one phone's own result after the reveal
+PRESENCE = "presence"  # to consoles: who is connected at each venue, a few times a second at most on change
 BINDING_ENDED = "binding_ended"  # to a phone whose binding was released or moved; the server then disconnects it
 
 # client → server (every one answers through its ack)
@@ -23,7 +24,7 @@ HOST_COMMANDS = (
     "set_attendance", "approve_device", "release_device",
     "review_select", "review_part", "review_speech", "review_open_vote", "review_close_vote", "review_reveal",
     "review_comment", "review_commitment", "review_rate_commitment", "paper_tally",
-    "reopen_meeting",
+    "reopen_meeting", "hand_over_main",
 )
 # venue operator (分会场管理员) → server: only at the operator's own venue (quiz/live/operating.py)
 OPERATOR_COMMANDS = ("venue_set_attendance", "venue_approve_device", "venue_release_device", "venue_answer_tally",

@@ -4,6 +4,8 @@ that close a round at its deadline. Only ever called after a commit."""
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask, current_app
@@ -11,7 +13,7 @@ from sqlalchemy import select
 
 from core.db import db, utcnow
 from core.realtime import socketio
-from quiz.live import hooks, protocol, snapshots, venue_state
+from quiz.live import hooks, presence, protocol, snapshots, venue_state
 from quiz.live import hosting as live
 from quiz.live.models import Answer, Meeting, Round, Venue
 
@@ -50,7 +52,7 @@ def publish(meeting: Meeting, roster: bool = False, local: bool = False, venue_i
     # Let the phones' sockets flush before the heavier projector and console states are built.
     socketio.sleep(0)
     screen = _emit_screens(session, meeting, public, local)
-    _emit_host(meeting, snapshots.host_state(session, meeting, public_base(current_app), roster, screen), local)
+    _emit_host(meeting, host_state(current_app, meeting, roster, screen), local)
     _emit_operators(session, meeting, public, roster, local, venue_ids)
 
 
@@ -65,6 +67,20 @@ def _emit_operators(session, meeting: Meeting, public: dict | None, roster: bool
                                          wanted, roster)
     for venue_id, state in states.items():
         socketio.emit(protocol.STATE, state, to=protocol.venue_operators(venue_id), ignore_queue=local)
+
+
+def host_state(app: Flask, meeting: Meeting, roster: bool = True, screen: dict | None = None) -> dict:
+    """The console's state with who is connected at each venue now (over every worker)."""
+    return snapshots.host_state(db.session, meeting, public_base(app), roster, screen,
+                                online=presence_of(app).venues(meeting.id))
+
+
+def presence_of(app: Flask) -> presence.Presence:
+    """This process's connection counts (shared through Redis when REDIS_URL is set)."""
+    if "presence" not in app.extensions:
+        app.extensions["presence"] = presence.Presence(app.config.get("REDIS_URL", ""),
+                                                       app.config.get("SOCKETIO_CHANNEL", "flask-socketio"))
+    return app.extensions["presence"]
 
 
 def _emit_host(meeting: Meeting, state: dict, local: bool = False) -> None:
@@ -164,8 +180,7 @@ class CountTicker:
             if meeting is None:  # deleted since the check-in
                 continue
             screen = _emit_screens(db.session, meeting, None)
-            _emit_host(meeting, snapshots.host_state(db.session, meeting, public_base(self.app), roster=True,
-                                                     screen=screen))
+            _emit_host(meeting, host_state(self.app, meeting, roster=True, screen=screen))
             _emit_operators(db.session, meeting, None, roster=True)
 
     def _emit_votes(self, item_ids: set[int]) -> None:
@@ -198,3 +213,64 @@ class CountTicker:
             meeting = db.session.get(Meeting, meeting_id)
             if meeting is not None:
                 _emit_operators(db.session, meeting, None, roster=False)
+
+
+def counted(app: Flask, meeting_id: int, venue_id: int | None, kind: str, connected: bool,
+            consoled: Callable[[], set[int]]) -> None:
+    """A connection came or went (`consoled`: the meetings with a console on this worker, for the periodic
+    refresh): counted in memory, the consoles told by the PresenceTicker."""
+    tracker = presence_of(app)
+    (tracker.connected if connected else tracker.disconnected)(meeting_id, venue_id, kind)
+    if "presence_ticker" not in app.extensions:
+        app.extensions["presence_ticker"] = PresenceTicker(app, consoled)
+    app.extensions["presence_ticker"].poke()
+
+
+class PresenceTicker:
+    """Tells the consoles who is connected at each venue: after a change at most every presence.FLUSH_S (this
+    worker's counts are written to Redis first, so the sum it reads includes them), and every REFRESH_S to the
+    consoles on this worker whatever happened (another worker's counts may have expired, or two workers'
+    events crossed on the way: the console is right again within REFRESH_S). Never one event per connect:
+    3,000 phones joining make a few events a second, not 3,000."""
+
+    def __init__(self, app: Flask, watched: Callable[[], set[int]]) -> None:
+        self.app, self.watched = app, watched
+        self.lock = threading.Lock()
+        self.started = False
+
+    def poke(self) -> None:
+        """Called on every connect and disconnect (cheap: starts the loop once)."""
+        if self.started:
+            return
+        with self.lock:
+            if not self.started:
+                self.started = True
+                socketio.start_background_task(self._run)
+
+    def _run(self) -> None:
+        tracker = presence_of(self.app)
+        written = 0.0
+        while True:
+            socketio.sleep(presence.FLUSH_S)
+            try:
+                dirty = tracker.take_dirty()
+                periodic = time.monotonic() - written >= presence.REFRESH_S
+                if dirty or periodic:
+                    tracker.publish()
+                    written = time.monotonic()
+                with self.app.app_context():
+                    for meeting_id in dirty:
+                        self._emit(meeting_id, local=False)
+                    if periodic:
+                        for meeting_id in self.watched() - dirty:
+                            self._emit(meeting_id, local=True)
+                    db.session.rollback()
+            except Exception:  # one failed pass (Redis or the database away) must not end the loop
+                self.app.logger.exception("presence pass failed")
+
+    def _emit(self, meeting_id: int, local: bool) -> None:
+        halls = db.session.execute(select(Venue.id, Venue.position).where(Venue.meeting_id == meeting_id)).all()
+        online = presence_of(self.app).venues(meeting_id)
+        rows = {str(v.id): presence.for_venue(online, v.id, v.position == 0).as_dict() for v in halls}
+        socketio.emit(protocol.PRESENCE, {"meeting_id": meeting_id, "venues": rows}, to=protocol.host(meeting_id),
+                      ignore_queue=local)

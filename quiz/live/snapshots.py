@@ -7,12 +7,13 @@ get the roster (the projector's roll of candidate names goes to the projector on
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from quiz.live import attendance, guidance, hooks, venues
+from quiz.live import attendance, guidance, hooks, presence, venues
 from quiz.live.answers import host_view, participant_view
 from quiz.live.attendance_figures import venue_figures
 from quiz.live.calling import POOL_KINDS
@@ -175,12 +176,33 @@ def screen_state(session: Session, meeting: Meeting, base_url: str, public: dict
     return states.get(venue_id) or states[None]
 
 
-def venues_part(session: Session, meeting: Meeting, base_url: str) -> list[dict[str, Any]]:
+def round_turnout_by_venue(session: Session, meeting: Meeting) -> dict[int | None, int] | None:
+    """The current round's answers per venue (None: the convening hall): phone and host-scored answers grouped
+    by the attendee's venue, plus each venue's paper tally (AnswerTally). None when no round is up. Two
+    grouped queries, whatever the number of venues."""
+    round_ = session.get(Round, meeting.current_round_id) if meeting.current_round_id else None
+    if round_ is None or round_.phase == Phase.PREVIEW.value:
+        return None
+    answered: Counter[int | None] = Counter(dict(session.execute(
+        select(Attendee.venue_id, func.count(Answer.id)).join(Attendee, Answer.attendee_id == Attendee.id)
+        .where(Answer.round_id == round_.id).group_by(Attendee.venue_id)).all()))
+    hall = venues.convening(meeting)
+    for venue_id, paper in session.execute(select(AnswerTally.venue_id, AnswerTally.answered)
+                                           .where(AnswerTally.round_id == round_.id)):
+        answered[None if hall is not None and venue_id == hall.id else venue_id] += paper or 0
+    return dict(answered)
+
+
+def venues_part(session: Session, meeting: Meeting, base_url: str,
+                online: Mapping[int | None, presence.VenuePresence] | None = None) -> list[dict[str, Any]]:
     """The console's list of halls: each one's codes, projector address, 负责人 and attendance figures (by the
-    same rule as the minutes': 实到 + 请假 + 缺席 + 代会 = 应到)."""
+    same rule as the minutes': 实到 + 请假 + 缺席 + 代会 = 应到), who is connected there now (`online`: the
+    presence over every worker, quiz/live/presence.py) and the turnout of the current round and vote."""
     figures = venue_figures(session, meeting.id)
     listeners = attendance.anonymous_by_venue(session, meeting)
     main = venues.main_venue(meeting)
+    answered = round_turnout_by_venue(session, meeting)
+    voted = hooks.review_segments().venue_turnouts(session, meeting)
     rows = []
     for venue in meeting.venues:
         key = venue.id if venues.is_branch(venue) else None
@@ -196,21 +218,25 @@ def venues_part(session: Session, meeting: Meeting, base_url: str) -> list[dict[
                                     "absent": total.absent if total else 0,
                                     "deputized": total.deputized if total else 0,
                                     "unchecked": total.unchecked if total else 0,
-                                    "anonymous": listeners.get(key, 0)}})
+                                    "anonymous": listeners.get(key, 0)},
+                     "presence": presence.for_venue(online or {}, venue.id, not venues.is_branch(venue)).as_dict(),
+                     "turnout": {"round": None if answered is None else answered.get(key, 0),
+                                 "vote": None if voted is None else voted.get(key, 0)}})
     return rows
 
 
 def host_state(session: Session, meeting: Meeting, base_url: str, roster: bool = True,
-               screen: dict[str, Any] | None = None) -> dict[str, Any]:
+               screen: dict[str, Any] | None = None,
+               online: Mapping[int | None, presence.VenuePresence] | None = None) -> dict[str, Any]:
     """The console's view: everything, including the previewed question with its key, and every venue. With
     `roster`, also the named attendees' rows (the anonymous audience is only counted); broadcasts that change no
     attendee leave them out, and the console keeps the rows it has. `screen`: the convening hall's projector
-    view, when already built."""
+    view, when already built; `online`: who is connected at each venue (quiz/live/presence.py)."""
     state = dict(screen or screen_state(session, meeting, base_url))
     if venues.has_branches(meeting):  # the console counts the whole meeting; each venue is in "venues"
         state["attendance"] = _attendance_part(attendance.summary(session, meeting),
                                                attendance.anonymous_count(session, meeting))
-    state["venues"] = venues_part(session, meeting, base_url)
+    state["venues"] = venues_part(session, meeting, base_url, online)
     round_ = session.get(Round, meeting.current_round_id) if meeting.current_round_id else None
     if round_ is not None:
         state["current"] = {"id": round_.id, "phase": round_.phase, "mode": round_.mode,
@@ -252,7 +278,10 @@ def personal_state(session: Session, meeting: Meeting, attendee: Attendee) -> di
     state = public_state(session, meeting)
     me = {"id": attendee.id, "name": attendee.name, "unit": attendee.unit.name if attendee.unit else "",
           "unit_id": attendee.unit_id, "anonymous": attendee.anonymous,
-          "venue_id": venues.venue_id_of(meeting, attendee) if venues.has_branches(meeting) else None}
+          "venue_id": None, "venue": ""}
+    if venues.has_branches(meeting):  # the phone says which hall its person attends
+        venue = venues.venue_of(meeting, attendee)
+        me["venue_id"], me["venue"] = (venue.id, venue.name) if venue else (None, "")
     round_ = state["round"]
     if round_ is not None:
         answer = session.scalar(select(Answer).where(Answer.round_id == round_["id"],

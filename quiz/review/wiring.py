@@ -14,7 +14,7 @@ from quiz.live.models import Attendee, Meeting
 from quiz.review import ballot_box, snapshots
 from quiz.review import ballots as review
 from quiz.review import service as reviewing
-from quiz.review.models import Commitment, ReviewItem
+from quiz.review.models import Commitment, PaperTally, ReviewItem, VoteReceipt
 
 COMMANDS: dict[str, hooks.Service] = {
     "review_select": lambda s, m, p, a: reviewing.select_item(s, m, p.item_id, a),
@@ -63,10 +63,30 @@ def _unit_in_use(session: Session, unit_id: int) -> bool:
                for table, column in ((ReviewItem, ReviewItem.unit_id), (Commitment, Commitment.unit_id)))
 
 
+def _venue_turnouts(session: Session, meeting: Meeting) -> dict[int | None, int] | None:
+    """The current item's ballots per venue for the console's 会场 panel: receipts grouped by the rater's venue
+    (a receipt says only that someone voted, never how), plus each venue's paper tally. Two grouped queries."""
+    item = reviewing.current_item(session, meeting)
+    if item is None or item.vote_state not in ("open", "closed", "revealed"):
+        return None
+    counts: dict[int | None, int] = dict(session.execute(
+        select(Attendee.venue_id, func.count()).select_from(VoteReceipt)
+        .join(Attendee, VoteReceipt.attendee_id == Attendee.id)
+        .where(VoteReceipt.item_id == item.id).group_by(Attendee.venue_id)).all())
+    hall = next((v.id for v in meeting.venues if v.position == 0), None)
+    for tally in session.scalars(select(PaperTally).where(PaperTally.item_id == item.id,
+                                                          PaperTally.venue_id.is_not(None))):
+        key = None if tally.venue_id == hall else tally.venue_id
+        paper = tally.counts.get("ballots", 0) if item.criteria else sum(
+            n for k, n in tally.counts.items() if k in review.RATING_VALUES)
+        counts[key] = counts.get(key, 0) + int(paper)
+    return counts
+
+
 SEGMENTS = hooks.ReviewSegments(
     kinds=snapshots.KINDS, commands=COMMANDS, refusals=(review.BadBallot,),
     after_commit={"review_close_vote": _destroy_closed_keys, "end_meeting": _destroy_closed_keys},
-    submit_ballot=_submit_ballot, turnouts=snapshots.turnouts,
+    submit_ballot=_submit_ballot, turnouts=snapshots.turnouts, venue_turnouts=_venue_turnouts,
     public_part=snapshots.review_state, host_part=snapshots.host_part, personal_part=snapshots.personal_part,
     unit_scores=snapshots.unit_scores, on_reached=reviewing.ensure_items, before_end=_before_end,
     before_remove=_free_commitments, unit_in_use=_unit_in_use,

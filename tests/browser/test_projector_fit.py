@@ -178,3 +178,39 @@ def test_the_lobby_url_stays_whole_and_warns_of_a_loopback_address(projector, re
     assert projector.locator("#link-state").inner_text() == "正在重连…"
     Shots(request.node.name).take(projector, "reconnecting")
     projector.evaluate("window.__live.fire('connect')")
+
+
+# A branch venue's projector: the longest venue names the form allows beside the meeting's title and both
+# attendance figures, a person called at another hall (its name after the call line), the longest question
+# in called mode, and this hall's own call (本会场).
+LONG_HALL = "中共某某市某某区某某街道工作委员会党群服务中心第二会议室分会场"
+BRANCH = {"venue": {"id": 9, "name": LONG_HALL, "leader": "", "branch": True, "main": False,
+                    "main_name": "中共某某市委党校报告厅（主会场）", "count": 12},
+          "attendance": {"expected": 48, "present": 41, "anonymous": 0, "units": units(4),
+                         "overall": {"expected": 1688, "present": 1571}}}
+
+
+def test_a_branch_projector_fits_with_its_venue(projector, request):  # type: ignore[no-untyped-def]
+    shots = Shots(request.node.name)
+    elsewhere = called_person() | {"venue_id": 3, "venue": "中共某某市委党校报告厅（主会场）"}
+    here = called_person() | {"venue_id": 9, "venue": LONG_HALL}
+    draft = worst_case(bank_drafts("bundled"))
+    for step, parts in [("lobby", {}), ("called-elsewhere", {"call": elsewhere}), ("called-here", {"call": here}),
+                        ("question-called", {"call": elsewhere, "round": round_state(draft, "open", "called",
+                                                                                     elsewhere)})]:
+        deliver(projector, public_state(**BRANCH, **parts))
+        projector.wait_for_timeout(100)
+        assert_fits(projector, f"branch {step}")
+        assert projector.locator("#venue-name").inner_text() == LONG_HALL
+        assert "分会场 · 主会场：" in projector.locator("#venue-role").inner_text()
+        assert projector.locator("#overall").inner_text() == "全场 1571 / 1688"
+        bar = projector.evaluate("() => { const b = document.querySelector('.bar'); "
+                                 "return b.scrollWidth <= b.clientWidth; }")
+        assert bar, f"branch {step}: the bar overflows"
+        if step == "called-elsewhere":
+            projector.wait_for_timeout(2600)  # the roll lands
+            assert projector.locator("#call-venue").inner_text() == "（中共某某市委党校报告厅（主会场））"
+        if step == "called-here":
+            projector.wait_for_timeout(2600)
+            assert projector.locator("#call-venue.here").inner_text() == "本会场"
+        pages_seen(projector, shots, f"branch-{step}")

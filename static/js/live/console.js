@@ -52,8 +52,10 @@
   });
 
   function pool() {
-    return { pool: $("pool").value, keyword: $("keyword").value.trim(), every_unit_once: $("every-unit").checked,
-             favour_flagged: $("favour-flagged").checked };
+    var chosen = { pool: $("pool").value, keyword: $("keyword").value.trim(), every_unit_once: $("every-unit").checked,
+                   favour_flagged: $("favour-flagged").checked };
+    if ($("pool-venue").value) chosen.venue_id = Number($("pool-venue").value);  // 全部会场 sends none
+    return chosen;
   }
   function filters() {
     var types = Array.prototype.map.call(document.querySelectorAll("#types input:checked"), function (i) { return i.value; });
@@ -153,10 +155,12 @@
         "aria-current": current ? "step" : null, text: (i + 1) + ". " + s.title,
         onclick: function () { command("set_segment", { segment_id: s.id }); } });
     }));
-    $("call-now").textContent = state.call ? "请问" + state.call.unit + state.call.position + state.call.name_hint : "尚未点名";
+    $("call-now").textContent = state.call ? "请问" + state.call.unit + state.call.position + state.call.name_hint +
+      (state.call.venue ? "（" + state.call.venue + "）" : "") : "尚未点名";
     renderPreview();
     renderAttendees();
     if (window.ConsoleReview) window.ConsoleReview.render(state, command, live);
+    if (window.ConsoleVenues) window.ConsoleVenues.render(state);
     $("question-panel").hidden = !!(state.review_items && !state.current);
     renderGuide();
     if (window.ConsoleDialogs) window.ConsoleDialogs.refresh(state);
@@ -256,7 +260,7 @@
   });
 
   window.Console = { primary: primary, disarm: function () { disarm(); if (state) renderGuide(); },
-                     command: command, state: function () { return state; }, say: say };
+                     command: command, state: function () { return state; }, say: say, socket: live.socket };
 })();
 
 // 口答 scoring: the key points are built once per round, so the host's ticks survive every state update

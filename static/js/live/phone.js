@@ -104,11 +104,27 @@
 
   function isMe(person) { return person && me && person.attendee_id === me.id; }
 
+  // A meeting in several halls: the called person's hall after their name (本会场 when it is this phone's).
+  function whereCalled(person) {
+    if (!person || !person.venue) return "";
+    return me && me.venue_id === person.venue_id ? "（本会场）" : "（" + person.venue + "）";
+  }
+
+  // Which hall this person attends, beside their name (a phone that joined at the wrong hall can see it).
+  function renderVenueLine() {
+    var line = document.getElementById("venue-line"), who = app.querySelector("p.hint");
+    if (!me || !me.venue || !who) { if (line) line.hidden = true; return; }
+    if (!line) { line = el("span", { class: "venue-line", id: "venue-line" }); who.appendChild(line); }
+    line.hidden = false;
+    line.textContent = " · 参会会场：" + me.venue;
+  }
+
   var ticking = null;
 
   function render() {
     if (!state || ended) return;
     ticking = null;
+    renderVenueLine();
     var round = state.round;
     if (state.meeting.status === "ended") { setStatus("会议已结束", "status-result"); return Live.replace(view, [el("p", { class: "stem", text: "会议已结束，感谢参会。" })]); }
     if (!round && state.review) return renderReview();
@@ -121,7 +137,7 @@
     var oral = !q.phone_answerable;
     if (round.mode === "called" && round.called) {
       parts.unshift(isMe(round.called) ? el("p", { class: "you-called", text: oral ? "请您口头作答" : "请您作答" })
-        : el("p", { class: "hint", text: "请听 " + round.called.name + " 作答" }));
+        : el("p", { class: "hint", text: "请听 " + round.called.name + whereCalled(round.called) + " 作答" }));
     } else if (oral) parts.push(el("p", { class: "hint", text: "口答题：请听主持人点名作答。" }));
     if (round.phase === "revealed") {
       setStatus("已揭晓", "status-result");
@@ -210,7 +226,7 @@
     }
     setStatus("请稍候", "status-waiting");
     var parts = [el("p", { class: "stem", text: "请稍候，主持人即将出题" })];
-    if (state.call) parts.push(el("p", { class: "hint", text: "当前点名：" + state.call.line }));
+    if (state.call) parts.push(el("p", { class: "hint", text: "当前点名：" + state.call.line + whereCalled(state.call) }));
     if (state.segment) parts.push(el("p", { class: "hint", text: "当前环节：" + state.segment.title }));
     Live.replace(view, parts);
   }

@@ -36,6 +36,7 @@
     if (!state) return;
     document.getElementById("present").textContent = state.attendance.present;
     document.getElementById("expected").textContent = state.attendance.expected;
+    renderVenue();
     if (state.meeting.status === "ended") { timer.hidden = true; show(ended); Fit.stop(); Fit.shrink(ended); return; }
     var round = state.round;
     if (round) { renderQuestion(round); return; }
@@ -47,8 +48,33 @@
     Panels.lobby(lobby, state.attendance.units, size());
   }
 
+  // A meeting held in several halls: this hall's name and role in the bar (主会场 / 分会场, and who presides
+  // after a handover), the meeting's overall attendance beside this hall's, the join code this page was given.
+  function renderVenue() {
+    var v = state.venue, role = document.getElementById("venue-role");
+    if (!v || !role || v.count < 2) return;
+    document.getElementById("venue-name").textContent = v.name;
+    var parts = v.main ? (v.name === "主会场" ? [] : ["主会场"]) : (v.branch ? ["分会场"] : []).concat(["主会场：" + v.main_name]);
+    role.textContent = parts.join(" · ");
+    role.className = "venue-role" + (v.main ? " main" : "");
+    var overall = document.getElementById("overall"), all = state.attendance.overall;
+    if (overall && all) overall.textContent = "全场 " + all.present + " / " + all.expected;
+    var code = document.querySelector(".join-code");
+    if (code && state.join && state.join.code && code.textContent !== state.join.code) code.textContent = state.join.code;
+  }
+
+  // Where the called person sits, when the meeting has branches: every hall says which; theirs says 本会场.
+  function venueOf(who) {
+    if (!who || !who.venue || !state.venue || state.venue.count < 2) return null;
+    return who.venue_id === state.venue.id ? "本会场" : who.venue;
+  }
+
   function renderCall() {
     show(call);
+    var where = venueOf(state.call), venueLine = document.getElementById("call-venue");
+    venueLine.hidden = !where;
+    venueLine.textContent = where ? (where === "本会场" ? "本会场" : "（" + where + "）") : "";
+    venueLine.className = "call-venue" + (where === "本会场" ? " here" : "");
     Fit.stop();
     var line = document.getElementById("call-line");
     var land = function () {
@@ -114,7 +140,11 @@
   // text) beside the count, the first page of a reveal too long for one screen.
   function questionParts(round, answerLine) {
     var q = round.question, parts = [];
-    if (round.mode === "called" && round.called) parts.push(el("p", { class: "called", text: round.called.line }));
+    if (round.mode === "called" && round.called) {
+      var where = venueOf(round.called);
+      parts.push(el("p", { class: "called" }, [round.called.line].concat(where ? [el("span", {
+        class: "call-venue" + (where === "本会场" ? " here" : ""), text: where === "本会场" ? "本会场" : "（" + where + "）" })] : [])));
+    }
     parts.push(stem(q));
     if (q.type === "单选" || q.type === "多选" || q.type === "判断") parts.push(renderOptions(round));
     var count = el("p", { class: "live-count", id: "live-count" });
