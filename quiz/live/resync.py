@@ -13,7 +13,7 @@ from flask import current_app
 
 from core.db import db
 from quiz.live.engine import Phase
-from quiz.live.events import CONNECTIONS
+from quiz.live.identities import CONNECTIONS
 from quiz.live.models import Meeting, Round
 from quiz.live.publish import publish, send_results
 
