@@ -460,7 +460,8 @@ def rule_values(session, meeting, question) -> dict[str, str]:  # type: ignore[n
     return {"question_id": str(question.id), "meeting_id": str(meeting.id), "person_id": str(person.id),
             "unit_id": str(person.unit_id), "quarter": "2026Q4", "token": "staged-token",
             "code": meeting.attendees[0].code, "join_code": meeting.join_code, "fmt": "xlsx", "screen": "phone",
-            "kind": "xlsx", "filename": "css/app.css", "job_id": "1"}
+            "kind": "xlsx", "filename": "css/app.css", "job_id": "1",
+            "venue_id": str(meeting.venues[-1].id)}
 
 
 def routes(app: Flask, method: str, values: dict[str, str]) -> list[str]:

@@ -58,9 +58,13 @@ def publish(meeting: Meeting, roster: bool = False, local: bool = False, venue_i
 
 def _emit_operators(session, meeting: Meeting, public: dict | None, roster: bool, local: bool = False,  # type: ignore[no-untyped-def]
                     venue_ids: set[int] | None = None) -> None:
-    """Each watched venue's operator pages get their venue's view (quiz/live/venue_state.py)."""
+    """Each watched venue's operator pages get their venue's view (quiz/live/venue_state.py): venues with an
+    operator assigned, or with an operator page open now on any worker (an admin keeping a venue nobody was
+    given: quiz/live/presence.py), and `venue_ids`."""
     wanted = venue_state.watched(session, meeting)
-    wanted += [v for v in meeting.venues if v.id in (venue_ids or set()) and v not in wanted]
+    online = presence_of(current_app).venues(meeting.id)
+    wanted += [v for v in meeting.venues if v not in wanted and (
+        v.id in (venue_ids or set()) or presence.for_venue(online, v.id, v.position == 0).operators)]
     if not wanted:
         return
     states = venue_state.operator_states(session, meeting, public or snapshots.public_state(session, meeting),

@@ -46,7 +46,7 @@ def test_one_full_round(browser, meeting_server, request):  # type: ignore[no-un
     console.on("dialog", lambda dialog: dialog.accept())
     console.goto(f"{server.url}/meetings/{server.demo_meeting_id}/console")
     console.wait_for_selector("text=已连接")
-    screen_url = console.locator("text=打开大屏").get_attribute("href")
+    screen_url = console.locator("a.button:has-text('打开大屏')").get_attribute("href")
 
     projector = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
     projector.goto(server.url + screen_url)
@@ -154,7 +154,7 @@ def test_phones_rate_a_speaker(browser, meeting_server, request):  # type: ignor
     console.goto(f"{server.url}/meetings/{server.demo_meeting_id}/console")
     console.wait_for_selector("text=已连接")
     projector = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
-    projector.goto(server.url + console.locator("text=打开大屏").get_attribute("href"))
+    projector.goto(server.url + console.locator("a.button:has-text('打开大屏')").get_attribute("href"))
 
     speaker_phone = phone_context(browser).new_page()
     speaker_phone.goto(f"{server.url}/p/{codes[0]}")  # the first unit's secretary: the first to report

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -136,6 +137,18 @@ def test_the_manuals_screenshots(browser, tmp_path: Path):  # type: ignore[no-un
         shots.take(projector, "projector-lobby")
         shots.take(phone, "phone-waiting")
         shots.take(console, "console-lobby")
+        # 主会场 + 分会场: the staff's venue page, a branch hall's projector, its operator's page (an admin may
+        # open any venue's).
+        page.goto(f"{server.url}/meetings/{server.demo_meeting_id}/venues")
+        shots.take(page, "venues-admin")
+        branch = next(v for v in host.inbox.state["venues"] if v["branch"])
+        branch_screen = browser.new_context(viewport=PROJECTOR, locale="zh-CN").new_page()
+        branch_screen.goto(server.url + urlparse(branch["screen_url"]).path)
+        wait_text(branch_screen, branch["join_code"])
+        shots.take(branch_screen, "projector-branch")
+        operator = staff.new_page()
+        operator.goto(f"{server.url}/venues/{branch['id']}")
+        wait_text(operator, "本会场出席")
 
         assert host.do("start_meeting")["ok"]  # as the console's first step does, then the agenda's first item
         first = next(s for s in host.inbox.state["segments"] if s["kind"] == "call")
@@ -154,6 +167,8 @@ def test_the_manuals_screenshots(browser, tmp_path: Path):  # type: ignore[no-un
         wait_text(phone, stem[:8])
         shots.take(phone, "phone-question")
         shots.take(projector, "projector-question")
+        wait_text(operator, stem[:8])
+        shots.take(operator, "venue-operator")
         simultaneously(sockets, lambda p: p.answer(round_id, key if sockets.index(p) % 3 else "B" if key != "B"
                                                    else "C"))
         assert host.do("close_question")["ok"] and host.do("reveal_answer")["ok"]

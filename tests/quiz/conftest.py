@@ -43,3 +43,17 @@ def fresh_names():  # type: ignore[no-untyped-def]
 @pytest.fixture()
 def meeting(session):  # type: ignore[no-untyped-def]
     return make_meeting(session)
+
+
+def make_halls(session):  # type: ignore[no-untyped-def]
+    """A meeting of three units not yet started: 单位1 in the main hall, 单位2 at 东区分会场 (负责人 张负责), 单位3 at
+    西区分会场. Returns (meeting, east, west)."""
+    from quiz.live import venues
+
+    meeting = make_meeting(session, held=False)
+    east = venues.add_venue(session, meeting, "东区分会场", "张负责")
+    west = venues.add_venue(session, meeting, "西区分会场")
+    venues.move_units(session, meeting, [meeting.units[1].id], east)
+    venues.move_units(session, meeting, [meeting.units[2].id], west)
+    session.commit()
+    return meeting, east, west

@@ -379,3 +379,23 @@ def test_two_submits_at_once_leave_one_tally(app, session, halls):
     assert snapshots.answered_count(session, round_.id) == rows[0].answered
     if session.get_bind().dialect.name == "postgresql":
         assert errors == []  # the lock serialises them: both stored, the later one stands
+
+
+def test_an_admin_watching_a_venue_nobody_keeps_gets_every_broadcast(app, client, session, halls):
+    """The main hall has no operator assigned: an admin's page there is live all the same (its connection is in
+    the venue's presence), not only at connect."""
+    meeting, _, _, _ = halls
+    hall = venues.convening(meeting)
+    login(client, make_user(session, Role.ADMIN))
+    desk = socketio.test_client(app, auth={"venue": hall.id}, flask_test_client=client)
+    assert desk.is_connected()
+    desk.get_received()
+    host_client = app.test_client()
+    login(host_client, make_host(session, meeting))
+    host = socketio.test_client(app, auth={"meeting_id": meeting.id}, flask_test_client=host_client)
+    rev = host.emit("sync", callback=True)["state"]["rev"]
+    assert host.emit("start_meeting", {"rev": rev}, callback=True)["ok"]
+    seen = states(desk)
+    assert seen and seen[-1]["meeting"]["status"] == "open" and seen[-1]["venue"]["id"] == hall.id
+    desk.disconnect()
+    host.disconnect()

@@ -11,7 +11,7 @@ from quiz.live import hosting as live
 from quiz.live.models import Answer, AnswerTally, Attendee
 from quiz.review.models import PaperTally, ReviewItem, VoteReceipt
 from tests.factories import make_question
-from tests.quiz.conftest import make_meeting
+from tests.quiz.conftest import make_halls, make_meeting
 
 BASE = "http://192.168.1.20:5000"
 
@@ -19,11 +19,7 @@ BASE = "http://192.168.1.20:5000"
 @pytest.fixture()
 def halls(session):  # type: ignore[no-untyped-def]
     """单位1 in the main hall, 单位2 at 东区, 单位3 at 西区; everyone checked in; the meeting started."""
-    meeting = make_meeting(session, held=False)
-    east = venues.add_venue(session, meeting, "东区分会场", "张负责")
-    west = venues.add_venue(session, meeting, "西区分会场")
-    venues.move_units(session, meeting, [meeting.units[1].id], east)
-    venues.move_units(session, meeting, [meeting.units[2].id], west)
+    meeting, east, west = make_halls(session)
     for number, attendee in enumerate(meeting.attendees):
         attendance.check_in(session, attendee, f"phone-{number}")
     session.commit()

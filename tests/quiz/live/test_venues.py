@@ -11,7 +11,7 @@ from quiz.live import attendance, joining, meetings, snapshots, venues
 from quiz.live.attendance_figures import attendance_figures, venue_figures
 from quiz.live.models import MeetingEvent
 from quiz.live.venues import VenueError
-from tests.quiz.conftest import make_meeting
+from tests.quiz.conftest import make_halls
 
 BASE = "http://192.168.1.20:5000"
 
@@ -19,13 +19,7 @@ BASE = "http://192.168.1.20:5000"
 @pytest.fixture()
 def halls(session):  # type: ignore[no-untyped-def]
     """A meeting of three units: 单位1 in the main hall, 单位2 and 单位3 each at its own branch venue."""
-    meeting = make_meeting(session, held=False)
-    east = venues.add_venue(session, meeting, "东区分会场", "张负责")
-    west = venues.add_venue(session, meeting, "西区分会场")
-    venues.move_units(session, meeting, [meeting.units[1].id], east)
-    venues.move_units(session, meeting, [meeting.units[2].id], west)
-    session.commit()
-    return meeting, east, west
+    return make_halls(session)
 
 
 def test_every_meeting_has_its_convening_hall_and_branches_get_their_own_codes(session, halls):
