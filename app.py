@@ -128,6 +128,7 @@ def main() -> None:
             wait_for_turn(db.session, PG_FIRST_START_LOCK)
         password = ensure_first_admin(db.session)
         demo = create_demo(db.session)
+        halls = len(demo.venues) if demo is not None else 0
         db.session.commit()
     host, port = app.config["HOST"], app.config["PORT"]
     print(f"书记问效 已启动（{app.config['ASYNC_MODE']}）：http://{host}:{port}/", flush=True)
@@ -137,6 +138,8 @@ def main() -> None:
         print(f"首次启动：已创建管理员账号 admin，密码 {password}（只显示这一次，请登录后妥善保管）", flush=True)
     if demo is not None:
         print(f"已创建演示名册与演示会议：主持台 http://{host}:{port}/meetings/{demo.id}/console", flush=True)
+        print(f"演示会议设主会场和 {halls - 1} 个分会场：各会场的会议码与大屏地址 "
+              f"http://{host}:{port}/meetings/{demo.id}/venues", flush=True)
     if app.config["LOG_FILE"]:
         log_to_file(app, app.config["LOG_FILE"])
     start_worker_beside(app)  # imports, exports and backups never run in this process (core/jobs)
