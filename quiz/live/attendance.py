@@ -108,10 +108,28 @@ class UnitAttendance:
     leave: int = 0
 
 
+@dataclass(frozen=True)
+class HallCounts:
+    """What every projector and the console count, read once per broadcast: the named attendees per venue and
+    unit (`summary_by_venue`) and the listeners per venue (`anonymous_by_venue`)."""
+
+    per_venue: dict[int | None, list[UnitAttendance]]
+    listeners: dict[int | None, int]
+
+
+def hall_counts(session: Session, meeting: Meeting) -> HallCounts:
+    """Two grouped queries, whatever the number of venues."""
+    return HallCounts(summary_by_venue(session, meeting), anonymous_by_venue(session, meeting))
+
+
 def summary(session: Session, meeting: Meeting) -> list[UnitAttendance]:
     """Attendance per participating unit (anonymous audience not counted), in the units' order. Counted by the
     database: the projector refreshes this while thousands of phones join."""
-    per_venue = summary_by_venue(session, meeting)
+    return meeting_units(meeting, summary_by_venue(session, meeting))
+
+
+def meeting_units(meeting: Meeting, per_venue: dict[int | None, list[UnitAttendance]]) -> list[UnitAttendance]:
+    """Every participating unit's attendance over all venues (a unit with nobody expected yet included)."""
     rows = {unit.id: UnitAttendance(unit.id, unit.name) for unit in meeting.units}
     for units in per_venue.values():
         for unit in units:

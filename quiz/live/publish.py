@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from core.db import db, utcnow
 from core.realtime import socketio
-from quiz.live import hooks, presence, protocol, snapshots, venue_state
+from quiz.live import attendance, hooks, presence, protocol, snapshots, venue_state
 from quiz.live import hosting as live
 from quiz.live.models import Answer, Meeting, Round, Venue
 
@@ -31,9 +31,10 @@ def join_url(app: Flask, meeting: Meeting, venue: Venue | None = None) -> str:
     return f"{public_base(app)}/j/{code}"
 
 
-def _emit_screens(session, meeting: Meeting, public: dict | None, local: bool = False) -> dict:  # type: ignore[no-untyped-def]
+def _emit_screens(session, meeting: Meeting, public: dict | None, counts: attendance.HallCounts,  # type: ignore[no-untyped-def]
+                  local: bool = False) -> dict:
     """Each venue's projectors get their venue's view; returns the convening hall's (the console's base)."""
-    states = snapshots.screen_states(session, meeting, public_base(current_app), public)
+    states = snapshots.screen_states(session, meeting, public_base(current_app), public, counts)
     for venue in meeting.venues:
         socketio.emit(protocol.STATE, states[venue.id], to=protocol.venue_screen(venue.id), ignore_queue=local)
     if not meeting.venues:  # a meeting from before venues that lost its row: its one projector room
@@ -51,18 +52,28 @@ def publish(meeting: Meeting, roster: bool = False, local: bool = False, venue_i
     socketio.emit(protocol.STATE, public, to=protocol.phones(meeting.id), ignore_queue=local)
     # Let the phones' sockets flush before the heavier projector and console states are built.
     socketio.sleep(0)
-    screen = _emit_screens(session, meeting, public, local)
-    _emit_host(meeting, host_state(current_app, meeting, roster, screen), local)
-    _emit_operators(session, meeting, public, roster, local, venue_ids)
+    _emit_halls(session, meeting, public, roster, local, venue_ids)
+
+
+def _emit_halls(session, meeting: Meeting, public: dict | None, roster: bool, local: bool = False,  # type: ignore[no-untyped-def]
+                venue_ids: set[int] | None = None) -> None:
+    """Every venue's projectors, the consoles and the operator pages, from one read of the halls' attendance
+    and one of who is connected where."""
+    counts = attendance.hall_counts(session, meeting)
+    online = presence_of(current_app).venues(meeting.id)
+    screen = _emit_screens(session, meeting, public, counts, local)
+    _emit_host(meeting, snapshots.host_state(session, meeting, public_base(current_app), roster, screen, online,
+                                             counts), local)
+    _emit_operators(session, meeting, public, roster, local, venue_ids, online)
 
 
 def _emit_operators(session, meeting: Meeting, public: dict | None, roster: bool, local: bool = False,  # type: ignore[no-untyped-def]
-                    venue_ids: set[int] | None = None) -> None:
+                    venue_ids: set[int] | None = None, online: dict | None = None) -> None:
     """Each watched venue's operator pages get their venue's view (quiz/live/venue_state.py): venues with an
     operator assigned, or with an operator page open now on any worker (an admin keeping a venue nobody was
-    given: quiz/live/presence.py), and `venue_ids`."""
+    given: `online`, quiz/live/presence.py), and `venue_ids`."""
     wanted = venue_state.watched(session, meeting)
-    online = presence_of(current_app).venues(meeting.id)
+    online = presence_of(current_app).venues(meeting.id) if online is None else online
     wanted += [v for v in meeting.venues if v not in wanted and (
         v.id in (venue_ids or set()) or presence.for_venue(online, v.id, v.position == 0).operators)]
     if not wanted:
@@ -183,9 +194,7 @@ class CountTicker:
             meeting = db.session.get(Meeting, meeting_id)
             if meeting is None:  # deleted since the check-in
                 continue
-            screen = _emit_screens(db.session, meeting, None)
-            _emit_host(meeting, host_state(self.app, meeting, roster=True, screen=screen))
-            _emit_operators(db.session, meeting, None, roster=True)
+            _emit_halls(db.session, meeting, None, roster=True)
 
     def _emit_votes(self, item_ids: set[int]) -> None:
         if not item_ids:

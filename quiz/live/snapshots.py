@@ -126,22 +126,21 @@ def venue_part(meeting: Meeting, venue: Venue | None, base_url: str) -> dict[str
             "join": {"url": f"{base_url}/j/{code}", "code": code}}
 
 
-def screen_states(session: Session, meeting: Meeting, base_url: str, public: dict[str, Any] | None = None
-                  ) -> dict[int | None, dict[str, Any]]:
+def screen_states(session: Session, meeting: Meeting, base_url: str, public: dict[str, Any] | None = None,
+                  counts: attendance.HallCounts | None = None) -> dict[int | None, dict[str, Any]]:
     """Every venue's projector view (venue id → state): the shared part is built once, and the attendance of
-    every hall comes from one query."""
+    every hall comes from `counts` (read once per broadcast: attendance.hall_counts)."""
     shared = _screen_shared(session, meeting, public)
-    per_venue = attendance.summary_by_venue(session, meeting)
-    listeners = attendance.anonymous_by_venue(session, meeting)
+    counts = counts or attendance.hall_counts(session, meeting)
+    per_venue, listeners = counts.per_venue, counts.listeners
     hall = venues.convening(meeting)
     overall = _attendance_part([u for units in per_venue.values() for u in units], sum(listeners.values()))
+    # A one-hall meeting's projector shows the meeting's units even where nobody is expected yet.
+    one_hall = None if venues.has_branches(meeting) else attendance.meeting_units(meeting, per_venue)
     states = {}
     for venue in meeting.venues or [None]:
         key = None if venue is None or not venues.is_branch(venue) else venue.id
-        here = _attendance_part(per_venue.get(key, []), listeners.get(key, 0))
-        # A one-hall meeting's projector shows the meeting's units even where nobody is expected yet.
-        if not venues.has_branches(meeting):
-            here = _attendance_part(attendance.summary(session, meeting), listeners.get(key, 0))
+        here = _attendance_part(per_venue.get(key, []) if one_hall is None else one_hall, listeners.get(key, 0))
         states[venue.id if venue else None] = shared | venue_part(meeting, venue, base_url) | {
             "attendance": here | {"overall": {"expected": overall["expected"], "present": overall["present"]}}}
     if hall is not None:
@@ -194,12 +193,13 @@ def round_turnout_by_venue(session: Session, meeting: Meeting) -> dict[int | Non
 
 
 def venues_part(session: Session, meeting: Meeting, base_url: str,
-                online: Mapping[int | None, presence.VenuePresence] | None = None) -> list[dict[str, Any]]:
+                online: Mapping[int | None, presence.VenuePresence] | None = None,
+                listeners: dict[int | None, int] | None = None) -> list[dict[str, Any]]:
     """The console's list of halls: each one's codes, projector address, 负责人 and attendance figures (by the
     same rule as the minutes': 实到 + 请假 + 缺席 + 代会 = 应到), who is connected there now (`online`: the
     presence over every worker, quiz/live/presence.py) and the turnout of the current round and vote."""
     figures = venue_figures(session, meeting.id)
-    listeners = attendance.anonymous_by_venue(session, meeting)
+    listeners = attendance.anonymous_by_venue(session, meeting) if listeners is None else listeners
     main = venues.main_venue(meeting)
     answered = round_turnout_by_venue(session, meeting)
     voted = hooks.review_segments().venue_turnouts(session, meeting)
@@ -227,16 +227,19 @@ def venues_part(session: Session, meeting: Meeting, base_url: str,
 
 def host_state(session: Session, meeting: Meeting, base_url: str, roster: bool = True,
                screen: dict[str, Any] | None = None,
-               online: Mapping[int | None, presence.VenuePresence] | None = None) -> dict[str, Any]:
+               online: Mapping[int | None, presence.VenuePresence] | None = None,
+               counts: attendance.HallCounts | None = None) -> dict[str, Any]:
     """The console's view: everything, including the previewed question with its key, and every venue. With
     `roster`, also the named attendees' rows (the anonymous audience is only counted); broadcasts that change no
     attendee leave them out, and the console keeps the rows it has. `screen`: the convening hall's projector
-    view, when already built; `online`: who is connected at each venue (quiz/live/presence.py)."""
-    state = dict(screen or screen_state(session, meeting, base_url))
+    view, when already built (with the `counts` it was built from); `online`: who is connected at each venue
+    (quiz/live/presence.py)."""
+    counts = counts or attendance.hall_counts(session, meeting)
+    state = dict(screen or screen_states(session, meeting, base_url, counts=counts)[None])
     if venues.has_branches(meeting):  # the console counts the whole meeting; each venue is in "venues"
-        state["attendance"] = _attendance_part(attendance.summary(session, meeting),
-                                               attendance.anonymous_count(session, meeting))
-    state["venues"] = venues_part(session, meeting, base_url, online)
+        state["attendance"] = _attendance_part(attendance.meeting_units(meeting, counts.per_venue),
+                                               sum(counts.listeners.values()))
+    state["venues"] = venues_part(session, meeting, base_url, online, counts.listeners)
     round_ = session.get(Round, meeting.current_round_id) if meeting.current_round_id else None
     if round_ is not None:
         state["current"] = {"id": round_.id, "phase": round_.phase, "mode": round_.mode,
