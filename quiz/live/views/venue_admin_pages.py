@@ -14,6 +14,7 @@ from core.accounts.guard import role_required
 from core.accounts.roles import Role
 from core.db import db
 from quiz.live import venues
+from quiz.live.commands import ticker
 from quiz.live.models import Meeting, Venue
 from quiz.live.publish import join_url, public_base
 from quiz.live.qr import public_url_problem
@@ -66,6 +67,8 @@ def _change(meeting_id: int, change, done: str):  # type: ignore[no-untyped-def]
         db.session.rollback()
         return _page(db.session.get(Meeting, meeting_id), str(error), 422)
     db.session.commit()
+    # Open projectors, consoles and operator pages show the change (a venue's name, who attends there) at once.
+    ticker().touched_attendance(meeting_id)
     flash(done, "ok")
     return redirect(url_for("meetings.venue_list", meeting_id=meeting_id))
 

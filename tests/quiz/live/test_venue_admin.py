@@ -4,6 +4,8 @@ answer to a personal code typed at another venue's page."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from core.accounts.roles import Role
@@ -203,3 +205,24 @@ def test_each_projector_offers_its_own_halls_wifi(app, client, session, planned)
     assert saved.status_code == 302
     branch = client.get(f"/s/{east.screen_token}").get_data(as_text=True)
     assert "会场无线网络：东区会议室" in branch and "MainHall" not in branch
+
+
+def test_a_renamed_venue_reaches_its_open_projector(app, client, session, planned):
+    """Stored, then told: an open projector shows the change without being reloaded (the attendance ticker's
+    pass after the commit)."""
+    from core.realtime import socketio
+
+    meeting, east = planned
+    login(client, make_host(session, meeting))
+    screen = socketio.test_client(app, auth={"screen": east.screen_token})
+    assert screen.is_connected()
+    screen.get_received()
+    page = page_of(meeting)
+    assert post(client, f"{page}/{east.id}/edit", page, name="东区县分会场", leader="张负责").status_code == 302
+    deadline = time.monotonic() + 5
+    names = []
+    while time.monotonic() < deadline and "东区县分会场" not in names:
+        names += [p["args"][0]["venue"]["name"] for p in screen.get_received() if p["name"] == "state"]
+        time.sleep(0.05)
+    assert "东区县分会场" in names
+    screen.disconnect()
