@@ -250,6 +250,7 @@ class PresenceTicker:
         self.app, self.watched = app, watched
         self.lock = threading.Lock()
         self.started = False
+        self.failing = False  # a failed pass is logged once, not every half second while Redis or the database is away
 
     def poke(self) -> None:
         """Called on every connect and disconnect (cheap: starts the loop once)."""
@@ -278,8 +279,13 @@ class PresenceTicker:
                         for meeting_id in self.watched() - dirty:
                             self._emit(meeting_id, local=True)
                     db.session.rollback()
+                if self.failing:
+                    self.failing = False
+                    self.app.logger.warning("presence passes work again")
             except Exception:  # one failed pass (Redis or the database away) must not end the loop
-                self.app.logger.exception("presence pass failed")
+                if not self.failing:
+                    self.failing = True
+                    self.app.logger.exception("presence pass failed (logged once until a pass works again)")
 
     def _emit(self, meeting_id: int, local: bool) -> None:
         halls = db.session.execute(select(Venue.id, Venue.position).where(Venue.meeting_id == meeting_id)).all()
